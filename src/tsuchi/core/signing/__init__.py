@@ -1,0 +1,1 @@
+"""Signing notices: PAdES signatures in bulk, key sources, certificate checks, stamps."""
