@@ -1,0 +1,273 @@
+"""Verification of signed notices: what makes a PDF "valid as issued" and what does not."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pikepdf
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from tsuchi.core.errors import VerificationError
+from tsuchi.core.signing.verify import signed_revision_bytes, verify_pdf
+
+
+@dataclass(frozen=True)
+class Pki:
+    root: x509.Certificate
+    signer_cert: x509.Certificate
+    signer_key: ec.EllipticCurvePrivateKey
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test City"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "Childcare"),
+        ]
+    )
+
+
+def make_pki(label: str, *, key_usage_nr: bool = False, days: int = 365) -> Pki:
+    """A root and one signer certificate on ECDSA P-256 (fast), independent of other helpers."""
+    now = datetime.now(UTC)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{label} Root"))
+        .issuer_name(_name(f"{label} Root"))
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=2))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
+        .sign(root_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{label} Mayor"))
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, key_usage_nr, False, False, False, False, False, False, False),
+            True,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    return Pki(root=root, signer_cert=cert, signer_key=key)
+
+
+def make_unsigned_pdf(pages: int = 2) -> bytes:
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def sign_bytes(data: bytes, pki: Pki) -> bytes:
+    der = lambda c: asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))  # noqa: E731
+    key_der = pki.signer_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    from asn1crypto import keys as asn1_keys
+
+    signer = signers.SimpleSigner(
+        signing_cert=der(pki.signer_cert),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([der(pki.root)]),
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(data)),
+        signers.PdfSignatureMetadata(field_name="Signature1"),
+        signer=signer,
+        output=out,
+    )
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return make_pki("Tsuchi Test")
+
+
+@pytest.fixture(scope="module")
+def unsigned() -> bytes:
+    return make_unsigned_pdf()
+
+
+@pytest.fixture(scope="module")
+def signed(unsigned: bytes, pki: Pki) -> bytes:
+    return sign_bytes(unsigned, pki)
+
+
+def test_signed_pdf_is_valid_as_issued(signed: bytes, pki: Pki) -> None:
+    verdict = verify_pdf(signed, trust_roots=[pki.root])
+    assert verdict.reasons == ()
+    assert verdict.valid_as_issued
+    assert verdict.intact
+    assert verdict.covers_whole_file
+    assert verdict.trusted
+    assert verdict.cert_valid_at_signing_time
+    assert verdict.signer is not None
+    assert verdict.signer.common_name == "Tsuchi Test Mayor"
+    assert verdict.signer.organization == "Test City"
+    assert verdict.document_sha256 == hashlib.sha256(signed).hexdigest()
+
+
+def test_signed_revision_hashes_to_the_input_that_was_signed(
+    signed: bytes, unsigned: bytes, pki: Pki
+) -> None:
+    assert (
+        hashlib.sha256(signed_revision_bytes(signed)).digest() == hashlib.sha256(unsigned).digest()
+    )
+    verdict = verify_pdf(signed, trust_roots=[pki.root])
+    assert verdict.signed_revision_sha256 == hashlib.sha256(unsigned).hexdigest()
+
+
+def test_flipped_byte_inside_signed_range_is_not_intact(signed: bytes, pki: Pki) -> None:
+    at = signed.index(b"/MediaBox")
+    tampered = signed[:at] + b"/MediaBoy" + signed[at + len(b"/MediaBox") :]
+    verdict = verify_pdf(tampered, trust_roots=[pki.root])
+    assert not verdict.valid_as_issued
+    assert not verdict.intact
+    assert "not_intact" in verdict.reason_codes
+
+
+def test_appended_byte_is_not_valid_as_issued(signed: bytes, pki: Pki) -> None:
+    verdict = verify_pdf(signed + b"\n", trust_roots=[pki.root])
+    # the signature itself still checks out, as pyHanko and pdfsig would say ...
+    assert verdict.intact
+    assert verdict.trusted
+    # ... but the file is no longer the notice as issued
+    assert not verdict.covers_whole_file
+    assert not verdict.valid_as_issued
+    assert verdict.reason_codes == ("not_whole_file",)
+
+
+def _swap_pages_in_incremental_update(signed: bytes) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    pages = writer.root["/Pages"]
+    kids = pages["/Kids"]
+    kids[0], kids[1] = kids[1], kids[0]
+    writer.update_container(pages)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pages_reordered_in_a_later_revision_are_not_valid_as_issued(
+    signed: bytes, pki: Pki
+) -> None:
+    swapped = _swap_pages_in_incremental_update(signed)
+    verdict = verify_pdf(swapped, trust_roots=[pki.root])
+    assert verdict.intact  # the signed bytes are untouched; the change sits after them
+    assert not verdict.covers_whole_file
+    assert not verdict.valid_as_issued
+    assert "later_revision" in verdict.reason_codes
+
+
+def test_signer_from_another_root_is_not_trusted(unsigned: bytes, pki: Pki) -> None:
+    stranger = make_pki("Stranger")
+    verdict = verify_pdf(sign_bytes(unsigned, stranger), trust_roots=[pki.root])
+    assert verdict.intact
+    assert verdict.covers_whole_file
+    assert not verdict.trusted
+    assert not verdict.valid_as_issued
+    assert verdict.reason_codes == ("untrusted",)
+
+
+def test_no_trust_roots_trusts_nothing(signed: bytes) -> None:
+    verdict = verify_pdf(signed, trust_roots=[])
+    assert not verdict.valid_as_issued
+    assert "untrusted" in verdict.reason_codes
+
+
+def test_expected_signer_mismatch_is_refused(signed: bytes, pki: Pki) -> None:
+    other = make_pki("Other")
+    verdict = verify_pdf(signed, trust_roots=[pki.root], expected_signer=other.signer_cert)
+    assert not verdict.valid_as_issued
+    assert verdict.reason_codes == ("unexpected_signer",)
+
+
+def test_expected_signer_given_as_fingerprint_matches(signed: bytes, pki: Pki) -> None:
+    fingerprint = pki.signer_cert.fingerprint(hashes.SHA256()).hex(":").upper()
+    verdict = verify_pdf(signed, trust_roots=[pki.root], expected_signer=fingerprint)
+    assert verdict.valid_as_issued
+
+
+def test_pdf_without_signature_gives_a_reason_not_an_error(unsigned: bytes, pki: Pki) -> None:
+    verdict = verify_pdf(unsigned, trust_roots=[pki.root])
+    assert not verdict.valid_as_issued
+    assert verdict.reason_codes == ("no_signature",)
+    assert verdict.signer is None
+
+
+def test_not_a_pdf_raises_verification_error(pki: Pki) -> None:
+    with pytest.raises(VerificationError, match="not a PDF"):
+        verify_pdf(b"hello, world", trust_roots=[pki.root])
+
+
+def test_signed_revision_of_unsigned_pdf_raises(unsigned: bytes) -> None:
+    with pytest.raises(VerificationError, match="no signature"):
+        signed_revision_bytes(unsigned)
+
+
+def test_non_repudiation_demanded_refuses_a_digital_signature_only_cert(
+    signed: bytes, pki: Pki
+) -> None:
+    verdict = verify_pdf(
+        signed,
+        trust_roots=[pki.root],
+        key_usage=frozenset({"digital_signature", "non_repudiation"}),
+    )
+    assert not verdict.valid_as_issued
+    assert "key_usage" in verdict.reason_codes
+
+
+def test_validation_after_expiry_without_timestamp_is_not_trusted(signed: bytes, pki: Pki) -> None:
+    later = datetime.now(UTC) + timedelta(days=800)
+    verdict = verify_pdf(signed, trust_roots=[pki.root], now=later)
+    assert verdict.cert_valid_at_signing_time  # it was valid when it signed ...
+    assert not verdict.trusted  # ... but without a time-stamp nothing proves when that was
+    assert not verdict.valid_as_issued
+
+
+def test_naive_validation_time_is_refused(signed: bytes, pki: Pki) -> None:
+    with pytest.raises(VerificationError, match="timezone"):
+        verify_pdf(signed, trust_roots=[pki.root], now=datetime(2030, 1, 1))  # noqa: DTZ001
+
+
+def test_verify_reads_a_path(tmp_path, signed: bytes, pki: Pki) -> None:
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(signed)
+    verdict = verify_pdf(path, trust_roots=[pki.root])
+    assert verdict.valid_as_issued
+    assert signed_revision_bytes(path) == signed_revision_bytes(signed)
