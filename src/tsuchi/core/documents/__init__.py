@@ -1,0 +1,1 @@
+"""Batch PDFs: open and check, split into notices, read fields, render pages, assemble print."""
