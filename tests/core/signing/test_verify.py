@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -16,9 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
+from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from tsuchi.cli.main import main
 from tsuchi.core.errors import VerificationError
+from tsuchi.core.samples.pki import TestPki
+from tsuchi.core.signing.keys import Pkcs12KeySource
 from tsuchi.core.signing.verify import signed_revision_bytes, verify_pdf
 
 
@@ -271,3 +278,183 @@ def test_verify_reads_a_path(tmp_path, signed: bytes, pki: Pki) -> None:
     verdict = verify_pdf(path, trust_roots=[pki.root])
     assert verdict.valid_as_issued
     assert signed_revision_bytes(path) == signed_revision_bytes(signed)
+
+
+# --- with the shared test PKI (root → intermediate → office, TSA) ---------------------------
+
+
+def _sign_with_test_pki(
+    data: bytes, test_pki: TestPki, variant: str = "office", tsa_url: str | None = None
+) -> bytes:
+    source = Pkcs12KeySource(test_pki.pkcs12(variant), test_pki.password)
+    out = io.BytesIO()
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(data)),
+        signers.PdfSignatureMetadata(field_name="Signature1"),
+        signer=source.signer(),
+        timestamper=HTTPTimeStamper(tsa_url) if tsa_url else None,
+        output=out,
+        bytes_reserved=16384,
+    )
+    return out.getvalue()
+
+
+def _test_root(test_pki: TestPki) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(test_pki.root_cert.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def office_signed(unsigned: bytes, test_pki: TestPki, tsa_url: str) -> bytes:
+    return _sign_with_test_pki(unsigned, test_pki, tsa_url=tsa_url)
+
+
+def test_time_stamped_notice_from_the_test_pki_is_valid(
+    office_signed: bytes, test_pki: TestPki
+) -> None:
+    verdict = verify_pdf(office_signed, trust_roots=[_test_root(test_pki)])
+    assert verdict.reasons == ()
+    assert verdict.valid_as_issued
+    assert verdict.signer is not None
+    assert verdict.signer.common_name == "土見市長"
+    assert verdict.signer.organization == "土見市"
+    assert verdict.signer.organizational_unit == "子ども家庭課"
+    assert verdict.timestamp is not None
+    assert verdict.timestamp.trusted
+    assert "Tsuchi Test TSA" in verdict.timestamp.authority
+    assert verdict.signing_time == verdict.timestamp.time
+
+
+def test_time_stamp_keeps_a_notice_valid_after_its_certificate_expired(
+    office_signed: bytes, test_pki: TestPki
+) -> None:
+    after_expiry = test_pki.now + timedelta(days=400)  # office cert: one year; root/TSA: longer
+    verdict = verify_pdf(office_signed, trust_roots=[_test_root(test_pki)], now=after_expiry)
+    assert verdict.trusted
+    assert verdict.valid_as_issued
+
+
+def test_expired_certificate_signature_is_not_valid(unsigned: bytes, test_pki: TestPki) -> None:
+    signed = _sign_with_test_pki(unsigned, test_pki, variant="office-expired")
+    verdict = verify_pdf(signed, trust_roots=[_test_root(test_pki)])
+    assert not verdict.valid_as_issued
+    assert not verdict.cert_valid_at_signing_time
+    assert "cert_not_valid_at_signing_time" in verdict.reason_codes
+
+
+def test_certificate_without_digital_signature_usage_is_refused(
+    unsigned: bytes, test_pki: TestPki
+) -> None:
+    signed = _sign_with_test_pki(unsigned, test_pki, variant="office-no-digital-signature")
+    verdict = verify_pdf(signed, trust_roots=[_test_root(test_pki)])
+    assert not verdict.valid_as_issued
+    assert "key_usage" in verdict.reason_codes
+
+
+def test_digital_signature_only_certificate_is_accepted_by_default(
+    unsigned: bytes, test_pki: TestPki
+) -> None:
+    signed = _sign_with_test_pki(unsigned, test_pki, variant="office-no-nonrepudiation")
+    assert verify_pdf(signed, trust_roots=[_test_root(test_pki)]).valid_as_issued
+
+
+def _pdfsig_says(output: str) -> dict[str, bool]:
+    return {
+        "valid": "Signature is Valid." in output,
+        "digest_mismatch": "Digest Mismatch." in output,
+        "trusted": "Certificate is Trusted." in output,
+        "total": "Total document signed" in output and "Not total document signed" not in output,
+    }
+
+
+def test_pdfsig_agrees_on_intact_and_tampered_files(
+    office_signed: bytes, test_pki: TestPki, pdfsig: Callable[[Path], str], tmp_path: Path
+) -> None:
+    at = office_signed.index(b"/MediaBox")
+    cases = {
+        "intact": office_signed,
+        "appended": office_signed + b"\n",
+        "flipped": office_signed[:at] + b"/MediaBoy" + office_signed[at + 9 :],
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(data)
+        verdict = verify_pdf(data, trust_roots=[_test_root(test_pki)])
+        said = _pdfsig_says(pdfsig(path))
+        assert said["valid"] == verdict.intact, name
+        assert said["digest_mismatch"] == (not verdict.intact), name
+        assert said["total"] == verdict.covers_whole_file, name
+        if verdict.intact:
+            assert said["trusted"] == verdict.trusted, name
+    assert verify_pdf(cases["intact"], trust_roots=[_test_root(test_pki)]).valid_as_issued
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def _cli(*argv: str) -> int:
+    return main(["verify", *argv])
+
+
+def test_cli_exit_codes(
+    office_signed: bytes,
+    unsigned: bytes,
+    test_pki: TestPki,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    good = tmp_path / "good.pdf"
+    good.write_bytes(office_signed)
+    appended = tmp_path / "appended.pdf"
+    appended.write_bytes(office_signed + b"\n")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a pdf")
+    root = str(test_pki.root_cert)
+
+    assert _cli("--trust", root, str(good)) == 0
+    out = capsys.readouterr().out
+    assert "VALID as issued" in out
+    assert "土見市長" in out
+
+    assert _cli("--trust", root, str(good), str(appended)) == 1
+    out = capsys.readouterr().out
+    assert "NOT VALID as issued" in out
+    assert "[not_whole_file]" in out
+
+    assert _cli("--trust", root, str(good), str(text)) == 2
+    assert "not a PDF" in capsys.readouterr().out
+
+
+def test_cli_takes_trust_roots_from_the_environment_and_prints_json(
+    office_signed: bytes,
+    unsigned: bytes,
+    test_pki: TestPki,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    good = tmp_path / "good.pdf"
+    good.write_bytes(office_signed)
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(unsigned)
+    monkeypatch.setenv("TSUCHI_TRUST_ROOTS", str(test_pki.root_cert))
+    assert _cli("--json", str(good), str(plain)) == 1
+    report = json.loads(capsys.readouterr().out)
+    first, second = report["files"]
+    assert first["valid_as_issued"] is True
+    assert first["signer"]["common_name"] == "土見市長"
+    assert second["reasons"] == [
+        {"code": "no_signature", "message": "The PDF carries no signature."}
+    ]
+
+
+def test_cli_without_trust_roots_is_unusable(
+    office_signed: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("TSUCHI_TRUST_ROOTS", raising=False)
+    good = tmp_path / "good.pdf"
+    good.write_bytes(office_signed)
+    assert _cli(str(good)) == 2
+    assert "no trust roots" in capsys.readouterr().err
