@@ -26,7 +26,9 @@ run: setup
 	@$(PY) -m tsuchi.cli.main run
 
 test: setup
-	$(PY) -m pytest -n 2 --dist loadgroup
+	@url=$$(scripts/test-database-url.sh) || exit 1; \
+	  echo "tsuchi: test database: $${url:-SQLite}"; \
+	  TSUCHI_DATABASE_URL=$$url $(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
