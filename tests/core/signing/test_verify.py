@@ -458,3 +458,9 @@ def test_cli_without_trust_roots_is_unusable(
     good.write_bytes(office_signed)
     assert _cli(str(good)) == 2
     assert "no trust roots" in capsys.readouterr().err
+
+
+def test_signed_revision_is_exact_even_without_a_final_newline(unsigned: bytes, pki: Pki) -> None:
+    trimmed = unsigned.rstrip(b"\r\n")
+    assert not trimmed.endswith(b"\n")
+    assert signed_revision_bytes(sign_bytes(trimmed, pki)) == trimmed
