@@ -72,13 +72,19 @@ def test_written_notices_are_standalone_valid_pdfs(make_pdf: MakePdf, tmp_path: 
     assert not list(out.glob("*.part"))
 
 
-def test_names_are_stable_across_runs_and_bytes_identical(
-    make_pdf: MakePdf, tmp_path: Path
-) -> None:
-    batch = two_page_batch(make_pdf, count=2)
-    first = [r.path.read_bytes() for r in split_to_files(batch, make_profile(), tmp_path / "a")]
-    second = [r.path.read_bytes() for r in split_to_files(batch, make_profile(), tmp_path / "b")]
-    assert first == second
+def test_names_are_stable_across_runs_and_page_ranges(make_pdf: MakePdf, tmp_path: Path) -> None:
+    batch = make_pdf(
+        "batch.pdf", [notice_page(1, "山田　太郎"), [(20, 40, "保育所入所内定通知書")]]
+    )
+    profile = make_profile()
+    whole = [r.path.name for r in split_to_files(batch, profile, tmp_path / "a")]
+    again = [r.path.name for r in split_to_files(batch, profile, tmp_path / "b")]
+    halves = [
+        r.path.name
+        for page_range in [(1, 1), (2, 2)]
+        for r in split_to_files(batch, profile, tmp_path / "c", page_range=page_range)
+    ]
+    assert whole == again == halves == ["保第07-00001号.pdf", "notice-p00002.pdf"]
 
 
 def test_duplicate_notice_numbers_get_distinct_names_and_a_problem(

@@ -71,25 +71,6 @@ def open_pdfium(path: Path) -> Iterator[pdfium.PdfDocument]:
         document.close()
 
 
-def open_pikepdf(path: Path) -> pikepdf.Pdf:
-    """Open ``path`` with pikepdf (for copying pages), translating failures into :class:`PdfError`.
-
-    The caller closes the returned document.
-    """
-    location = Location(file=path.name)
-    _check_file(path, location)
-    try:
-        document = pikepdf.open(path)
-    except pikepdf.PasswordError as exc:
-        raise PdfError("the PDF is protected by a password", location=location) from exc
-    except (pikepdf.PdfError, ValueError) as exc:
-        raise PdfError("the file is damaged or not a PDF", location=location) from exc
-    if len(document.pages) == 0:
-        document.close()
-        raise PdfError("the PDF has no pages", location=location)
-    return document
-
-
 def _check_file(path: Path, location: Location) -> None:
     try:
         size = path.stat().st_size

@@ -1,10 +1,11 @@
 """Cut a batch PDF into one standalone PDF per notice, streaming page by page.
 
-The source is opened once (pdfium for text, pikepdf for copying pages) and read in page order;
-only the pages of the notice being assembled are held, so memory does not grow with the batch.
-Pages are copied without decoding or recompressing their streams, which is what makes the split
-fast (see MEASURED.md). Each written notice carries the font subsets it uses; with fonts
-subset once for the whole batch that means the whole batch's subsets.
+The source is opened once with pdfium (text and page copying) and read in page order; only the
+text of the notice being assembled is held, and the parser is re-opened every few hundred pages
+to drop its object cache, so memory barely grows with the batch. Pages are copied without
+decoding or recompressing their streams, which is what makes the split fast (see MEASURED.md).
+Each written notice carries the font subsets it uses; with fonts subset once for the whole
+batch that means the whole batch's subsets.
 
 Two workers can split one batch: give each a ``page_range`` (``(1, n)`` and ``(n + 1, last)``).
 Each yields exactly the notices that *start* inside its range: leading pages that continue a
@@ -22,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -34,14 +34,14 @@ from tsuchi.core.documents.extract import (
     find_label_value,
     normalize_text,
 )
-from tsuchi.core.documents.pdf import open_pdfium, open_pikepdf
+from tsuchi.core.documents.pdf import open_pdfium
 from tsuchi.core.errors import Location, PdfError, Problem
 from tsuchi.core.profiles import FieldSpec, Profile
 
 MM = 72 / 25.4
 """PDF points per millimetre."""
 
-# pdfium and qpdf cache every object they have parsed; re-opening the source every so many pages
+# pdfium caches every object it has parsed; re-opening the source every so many pages
 # bounds that cache, which is what keeps peak memory flat on a 10,000-page batch.
 _REOPEN_EVERY = 400
 _WHITESPACE = re.compile(r"\s+")
@@ -61,7 +61,7 @@ class NoticeDocument:
     """1-based position among the notices this split yielded (not stable across page ranges)."""
     pages: tuple[PageContent, ...]
     """The notice's pages in order, with their text."""
-    source: pikepdf.Pdf = field(repr=False, compare=False)
+    source: pdfium.PdfDocument = field(repr=False, compare=False)
     """The open batch PDF the pages are copied from."""
 
     @property
@@ -124,30 +124,28 @@ def split_batch(
 def write_notice(document: NoticeDocument, out_path: str | Path) -> Path:
     """Write ``document``'s pages as a standalone PDF at ``out_path`` (atomically) and return it.
 
-    Streams are copied as they are (no decode, no recompression). The file is written under a
-    temporary name in the same folder and renamed, so a reader never sees half a file.
+    pdfium copies the pages' objects with their streams as they are (no decode, no
+    recompression); it was measured faster and leaner than pikepdf for this (see
+    ``docs/profiles.md``). The file is written under a temporary name in the same folder and
+    renamed, so a reader never sees half a file. Its bytes differ between runs only by the
+    creation date and ID pdfium writes.
     """
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".part")
+    out = pdfium.PdfDocument.new()
     try:
-        with pikepdf.new() as out:
-            for page in document.pages:
-                out.pages.append(document.source.pages[page.number - 1])
-            out.save(
-                partial,
-                min_version=document.source.pdf_version,
-                stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                compress_streams=False,
-                deterministic_id=True,
-            )
+        out.import_pages(document.source, [page.number - 1 for page in document.pages])
+        out.save(partial)
         os.replace(partial, out_path)
-    except (OSError, pikepdf.PdfError) as exc:
+    except (OSError, pdfium.PdfiumError) as exc:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise PdfError(
             f"cannot write notice starting at page {document.first_page}: {exc}",
             location=Location(file=document.file, page=document.first_page),
         ) from exc
+    finally:
+        out.close()
     return out_path
 
 
@@ -219,25 +217,20 @@ class _PageReader:
         self.profile = profile
         self._pdfium_cm = open_pdfium(path)
         self.pdfium = self._pdfium_cm.__enter__()
-        self.pike = open_pikepdf(path)
         self.page_count = len(self.pdfium)
         self.reads = 0
 
     def close(self) -> None:
         self._pdfium_cm.__exit__(None, None, None)
-        # The pikepdf document may still back a NoticeDocument the caller holds; it is closed
-        # when the last reference goes.
-        self.pike = None  # type: ignore[assignment]
 
     def maybe_reopen(self) -> None:
-        """Between notices: drop both parsers' caches every few hundred pages."""
+        """Between notices: drop the parser's object cache every few hundred pages."""
         if self.reads < _REOPEN_EVERY:
             return
         self.reads = 0
         self._pdfium_cm.__exit__(None, None, None)
         self._pdfium_cm = open_pdfium(self.path)
         self.pdfium = self._pdfium_cm.__enter__()
-        self.pike = open_pikepdf(self.path)
 
     def open(self, number: int) -> _OpenPage:
         self.reads += 1
@@ -355,11 +348,11 @@ def _notices(
         content = page.finish(fields_by_page.get(1 if starts else len(current) + 1, ()))
         if starts and current:
             sequence += 1
-            yield NoticeDocument(reader.file, sequence, tuple(current), reader.pike)
+            yield NoticeDocument(reader.file, sequence, tuple(current), reader.pdfium)
             current = []
             # Between notices no page is open, so both parsers can be replaced safely.
             reader.maybe_reopen()
         current.append(content)
     if current:
         sequence += 1
-        yield NoticeDocument(reader.file, sequence, tuple(current), reader.pike)
+        yield NoticeDocument(reader.file, sequence, tuple(current), reader.pdfium)
