@@ -403,3 +403,15 @@ def test_registry_normalizers_fall_back_to_text_for_unreadable_values():
     assert NORMALIZERS["phone"]("090-1234-5678") == "+819012345678"
     assert NORMALIZERS["email"]("a@Example.jp") == "a@example.jp"
     assert NORMALIZERS["text"](" A　B ") == normalize_text("AB") == "AB"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("札幌市北区北十条西四丁目", "札幌市北区北10条西4丁目"),
+        ("旭川市東一線", "旭川市東1線"),
+        ("盛岡市玉山区三地割", "盛岡市玉山区3地割"),
+    ],
+)
+def test_kanji_numerals_before_jo_sen_and_chiwari_become_digits(one, other):
+    assert normalize_address(one) == normalize_address(other)

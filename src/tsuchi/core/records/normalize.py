@@ -156,10 +156,11 @@ def _replace_kanji_numerals(text: str) -> str:
     def to_digits(match: re.Match[str]) -> str:
         return str(_kanji_numeral_to_int(match.group(0)))
 
-    # Only numerals that are clearly block or house numbers: followed by 丁目/番地/番/号, or
-    # following one of those markers (三番地の五). Kanji numerals inside place names (四谷,
+    # Only numerals that are clearly block or house numbers: followed by 丁目/番地/番/号 (or
+    # the 条/線/地割 of Hokkaido and Iwate addresses), or following one of those markers
+    # (三番地の五). Kanji numerals inside place names (四谷,
     # 八王子, 三鷹) are left alone.
-    text = re.sub(_KANJI_NUMERAL + r"(?=丁目|番地|番|号)", to_digits, text)
+    text = re.sub(_KANJI_NUMERAL + r"(?=丁目|番地|番|号|条|線|地割)", to_digits, text)
     return re.sub(r"(?<=丁目|番地|[0-9]番|番の|地の|[0-9]-)" + _KANJI_NUMERAL, to_digits, text)
 
 
@@ -168,12 +169,13 @@ def normalize_address(value: str) -> str:
 
     In order: NFKC; 大字 removed (people often omit it; a lone 字 is kept because it can be
     part of a place name); whitespace between two digits becomes '-' (so ``1-2-3 101`` equals
-    ``1-2-3-101``), all other whitespace removed; every dash variant after a digit becomes '-'
-    (‐ ‑ ‒ – — ― − ー ｰ － ~ 〜 ～); kanji numerals before 丁目/番地/番/号 (and right after
-    them) become digits; ``1丁目2番3号``, ``1丁目2番地3``, ``1番地の2`` and ``1-2-3`` all read
-    ``1-2-3`` (a trailing 丁目/番地/番/号 after the last number is dropped, 号室/号棟/号館 are
-    kept); ``digit の digit`` becomes ``digit-digit``; ケ/ヶ/ヵ/が/ガ/ｹ between two kanji become
-    ケ (桜ケ丘 = 桜ヶ丘 = 桜が丘). A building name after the house number is kept as typed.
+    ``1-2-3-101``), all other whitespace removed; kanji numerals before 丁目/番地/番/号/条/線/
+    地割 (and right after 丁目/番地/番) become digits; every dash variant between two digits
+    becomes '-' (‐ ‑ ‒ – — ― − ー ｰ － ~ 〜 ～); ``1丁目2番3号``, ``1丁目2番地3``,
+    ``1番地の2`` and ``1-2-3`` all read ``1-2-3`` (a 丁目/番地/番/号 after the last number is
+    dropped, 号室/号棟/号館 are kept); ``digit の digit`` becomes ``digit-digit``;
+    ケ/ヶ/ヵ/が/ガ/ｹ between two kanji become ケ (桜ケ丘 = 桜ヶ丘 = 桜が丘). A building name
+    after the house number is kept as typed (without spaces).
     """
     text = unicodedata.normalize("NFKC", value)
     text = text.replace("大字", "")
