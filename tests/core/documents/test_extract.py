@@ -147,3 +147,10 @@ def test_field_on_a_later_page_of_the_notice(make_pdf: MakePdf) -> None:
     [notice] = list(split_batch(make_pdf("a.pdf", pages), profile))
     extraction = extract_fields(notice, profile)
     assert extraction.fields["back_number"] == "保第07-00009号"
+
+
+def test_plain_page_texts_are_read_by_label() -> None:
+    texts = ["通知番号 保第07-00001号\r\n申請者氏名\u3000山田\u3000太郎\u3000様\r\n", "裏面"]
+    extraction = extract_fields(texts, make_profile())
+    assert extraction.fields == {"notice_number": "保第07-00001号", "applicant_name": "山田 太郎"}
+    assert [p.code for p in extraction.problems] == ["rect_not_read"]

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tsuchi.core.errors import Location, Problem
 from tsuchi.core.profiles import FieldSpec, Profile
@@ -67,7 +67,7 @@ class Extraction:
 
 
 def extract_fields(
-    notice: NoticeDocument | Sequence[PageContent],
+    notice: NoticeDocument | Sequence[PageContent] | Sequence[str],
     profile: Profile,
     *,
     file: str | None = None,
@@ -75,13 +75,15 @@ def extract_fields(
     """Read every field of ``profile`` from one notice's pages and check each page's text.
 
     ``notice`` is a :class:`~tsuchi.core.documents.split.NoticeDocument` from
-    :func:`~tsuchi.core.documents.split.split_batch` or its pages. Rectangle fields need the
-    rectangle texts that ``split_batch`` read for the same profile. Problems carry the batch page
+    :func:`~tsuchi.core.documents.split.split_batch`, its pages, or plain page texts (numbered
+    from 1; label fields only). Rectangle fields need the rectangle texts that ``split_batch``
+    read for the same profile. Problems carry the batch page
     number and the field name; ``file`` (default: the notice's source file name) names the file.
     """
     pages: Sequence[PageContent]
     if isinstance(notice, Sequence):
-        pages = notice
+        given = cast("Sequence[PageContent | str]", notice)
+        pages = [_as_page(index, page) for index, page in enumerate(given, start=1)]
     else:
         pages = notice.pages
         file = file or notice.file
@@ -94,6 +96,12 @@ def extract_fields(
         if value is not None:
             values[spec.name] = value
     return Extraction(fields=values, problems=problems)
+
+
+def _as_page(number: int, page: PageContent | str) -> PageContent:
+    if isinstance(page, str):
+        return PageContent(number=number, text=normalize_text(page))
+    return page
 
 
 def check_page_text(page: PageContent, *, file: str | None = None) -> list[Problem]:
