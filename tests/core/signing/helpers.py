@@ -1,0 +1,40 @@
+"""Checks shared by the signing tests: pyHanko validation and signature counting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import PdfSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+
+
+def validate(path: Path, context: ValidationContext) -> PdfSignatureStatus:
+    """Validate the last signature of ``path`` and assert what an issued notice needs."""
+    with path.open("rb") as handle:
+        reader = PdfFileReader(handle)
+        status = validate_pdf_signature(
+            reader.embedded_signatures[-1],
+            context,
+            key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature"}),
+        )
+    assert status.intact
+    assert status.valid
+    assert status.trusted
+    assert status.coverage.name == "ENTIRE_FILE"
+    return status
+
+
+def signature_count(path: Path) -> int:
+    """Number of signatures embedded in ``path``."""
+    with path.open("rb") as handle:
+        return len(PdfFileReader(handle).embedded_signatures)
+
+
+def assert_pdfsig_valid(output: str) -> None:
+    """pdfsig exits 0 even for a broken signature; read its verdict instead."""
+    assert "Signature is Valid." in output
+    assert "Certificate is Trusted." in output
+    assert "Total document signed" in output
