@@ -1,5 +1,6 @@
 import pytest
 
+from tsuchi.core.errors import InputError
 from tsuchi.core.records.normalize import (
     NORMALIZERS,
     contains_my_number,
@@ -415,3 +416,11 @@ def test_registry_normalizers_fall_back_to_text_for_unreadable_values():
 )
 def test_kanji_numerals_before_jo_sen_and_chiwari_become_digits(one, other):
     assert normalize_address(one) == normalize_address(other)
+
+
+@pytest.mark.parametrize(
+    "bad", ["1234567890", "123456789012", "１２３４５６７８９０１", "1234567890a"]
+)
+def test_check_digit_needs_eleven_ascii_digits(bad):
+    with pytest.raises(InputError):
+        my_number_check_digit(bad)

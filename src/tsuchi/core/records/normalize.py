@@ -22,6 +22,8 @@ from types import MappingProxyType
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from tsuchi.core.errors import InputError
+
 __all__ = [
     "NORMALIZERS",
     "EmailResult",
@@ -371,13 +373,14 @@ class MyNumberSpan:
 def my_number_check_digit(first_eleven: str) -> int:
     """Compute the check digit of a 個人番号 from its first 11 digits.
 
-    The algorithm of Article 5 of the 行政手続における特定の個人を識別するための番号の利用等に
-    関する法律施行令: with P(n) the n-th digit counted from the right of the 11 digits
-    (n = 1..11) and Q(n) = n + 1 for n ≤ 6, n − 5 for n ≥ 7, let r = Σ P(n)·Q(n) mod 11;
-    the check digit is 0 when r ≤ 1, else 11 − r.
+    The formula of Article 5 of 平成26年総務省令第85号 (Article 8 of the 行政手続における特定の
+    個人を識別するための番号の利用等に関する法律施行令 delegates it there): with P(n) the n-th
+    digit counted from the right of the 11 digits (n = 1..11) and Q(n) = n + 1 for n ≤ 6,
+    n − 5 for n ≥ 7, let r = Σ P(n)·Q(n) mod 11; the check digit is 0 when r ≤ 1, else 11 − r.
+    Raises :class:`InputError` unless given 11 ASCII digits.
     """
-    if len(first_eleven) != 11 or not first_eleven.isdigit():
-        raise ValueError("a My Number check digit needs exactly 11 digits")
+    if len(first_eleven) != 11 or not (first_eleven.isascii() and first_eleven.isdigit()):
+        raise InputError("a My Number check digit needs exactly 11 ASCII digits")
     total = 0
     for n, digit in enumerate(reversed(first_eleven), start=1):
         weight = n + 1 if n <= 6 else n - 5
