@@ -118,6 +118,11 @@ class ApplicationRecord(models.Model):
     row_number = models.PositiveIntegerField(_("CSV line"))
     application_number = models.CharField(_("application number"), max_length=64)
     data = models.JSONField(_("columns"), default=dict)
+    acknowledged = models.BooleanField(
+        _("acknowledged without notice"),
+        default=False,
+        help_text=_("A clerk confirmed that this record rightly has no notice in the batch."),
+    )
 
     class Meta:
         verbose_name = _("application record")
@@ -216,3 +221,25 @@ class Notice(models.Model):
     @property
     def is_signed(self) -> bool:
         return bool(self.signed_sha256)
+
+
+class NoticeProfile(models.Model):
+    """A notice-type profile saved by a department with the profile designer (TOML text)."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="profiles")
+    name = models.CharField(_("name"), max_length=100)
+    toml = models.TextField(_("profile (TOML)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notice profile")
+        verbose_name_plural = _("notice profiles")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "name"], name="profile_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

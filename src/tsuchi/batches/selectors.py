@@ -50,3 +50,25 @@ def notice_status_counts(batch: Batch) -> dict[str, int]:
     """Number of notices per status in a batch."""
     rows = batch.notices.values("status").annotate(n=Count("id")).order_by()
     return {row["status"]: row["n"] for row in rows}
+
+
+def notice_get(batch: Batch, sequence: int) -> Notice:
+    """One notice of a batch the caller already obtained through ``batch_get_for_user``."""
+    notice = batch.notices.select_related("record").filter(sequence=sequence).first()
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def notice_outcome_counts(batch: Batch) -> dict[str, int]:
+    """Number of notices per cross-check outcome."""
+    rows = batch.notices.values("reconciliation").annotate(n=Count("id")).order_by()
+    return {row["reconciliation"]: row["n"] for row in rows}
+
+
+def next_unresolved(batch: Batch, *, after: int) -> Notice | None:
+    """The next notice after ``after`` (wrapping around) that still needs a decision."""
+    from tsuchi.batches.services import UNRESOLVED
+
+    pending = batch.notices.filter(reconciliation__in=UNRESOLVED).order_by("sequence")
+    return pending.filter(sequence__gt=after).first() or pending.first()

@@ -294,8 +294,91 @@ def notice_attach_signed(*, notice: Notice, signed: bytes, actor: Actor) -> Noti
 
 
 def batch_unresolved_count(batch: Batch) -> int:
-    """How many notices still need a clerk's decision before the batch can move on."""
-    return batch.notices.filter(reconciliation__in=UNRESOLVED).count()
+    """How many notices and records still need a clerk's decision before the batch moves on."""
+    notices = batch.notices.filter(reconciliation__in=UNRESOLVED).count()
+    records = batch.records.filter(notice__isnull=True, acknowledged=False).count()
+    return notices + records
+
+
+REVIEW_DECISIONS = ("accept", "exclude", "paper", "correct")
+
+
+def _channel_after_review(notice: Notice) -> tuple[str, str]:
+    if notice.channel_reason == "my_number":
+        return Channel.PAPER, "my_number"
+    if notice.record_id is None:
+        return Channel.PAPER, "no_record"
+    if notice.consent and (notice.email or notice.mobile):
+        return Channel.ELECTRONIC, "consent_and_contact"
+    return Channel.PAPER, "no_consent" if not notice.consent else "no_contact"
+
+
+@transaction.atomic
+def notice_review(
+    *, notice: Notice, decision: str, actor: Actor, field: str = "", value: str = ""
+) -> Notice:
+    """Record a clerk's decision on a notice that needs review.
+
+    ``accept``: the notice is right as it is (differences explained); ``exclude``: it will not
+    be delivered; ``paper``: deliver on paper; ``correct``: the application record's value of
+    ``field`` was wrong and is replaced by ``value`` (the notice itself, the legal document,
+    never changes); once no difference is left the notice counts as accepted.
+    """
+    notice = Notice.objects.select_for_update().select_related("batch", "record").get(pk=notice.pk)
+    _require_permission(actor, "prepare", notice.batch)
+    _require(notice.batch.state == BatchState.REVIEW, _("The batch is not in review."))
+    _require(decision in REVIEW_DECISIONS, _("Unknown decision."))
+    update_fields = ["reconciliation", "channel", "channel_reason"]
+    if decision == "correct":
+        remaining = [d for d in notice.differences if d.get("field") != field]
+        _require(
+            notice.record is not None and len(remaining) < len(notice.differences),
+            _("There is no such difference to correct."),
+        )
+        notice.record.data = {**notice.record.data, f"corrected:{field}": value}
+        notice.record.save(update_fields=["data"])
+        notice.differences = remaining
+        update_fields.append("differences")
+        if remaining:
+            notice.save(update_fields=["differences"])
+        else:
+            notice.reconciliation = Reconciliation.ACCEPTED
+            notice.channel, notice.channel_reason = _channel_after_review(notice)
+    elif decision == "accept":
+        notice.reconciliation = Reconciliation.ACCEPTED
+        notice.channel, notice.channel_reason = _channel_after_review(notice)
+    elif decision == "exclude":
+        notice.reconciliation = Reconciliation.EXCLUDED
+        notice.channel, notice.channel_reason = Channel.PAPER, "excluded"
+    else:
+        notice.reconciliation = Reconciliation.ACCEPTED
+        notice.channel, notice.channel_reason = Channel.PAPER, "staff"
+    notice.save(update_fields=update_fields)
+    event_record(
+        chain_key=chain_key_for_batch(notice.batch_id),
+        kind="notice.reviewed",
+        actor=actor,
+        notice_id=notice.pk,
+        data={"decision": decision, "field": field, "outcome": notice.reconciliation},
+    )
+    return notice
+
+
+@transaction.atomic
+def record_acknowledge(*, record: ApplicationRecord, actor: Actor) -> ApplicationRecord:
+    """Confirm that an application record rightly has no notice in this batch."""
+    record = ApplicationRecord.objects.select_for_update().select_related("batch").get(pk=record.pk)
+    _require_permission(actor, "prepare", record.batch)
+    _require(record.batch.state == BatchState.REVIEW, _("The batch is not in review."))
+    record.acknowledged = True
+    record.save(update_fields=["acknowledged"])
+    event_record(
+        chain_key=chain_key_for_batch(record.batch_id),
+        kind="notice.reviewed",
+        actor=actor,
+        data={"decision": "acknowledge_record", "row": record.row_number},
+    )
+    return record
 
 
 @transaction.atomic

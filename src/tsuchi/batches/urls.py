@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from tsuchi.batches import views
+from tsuchi.batches import review_views, views
 
 app_name = "batches"
 
@@ -8,4 +8,33 @@ urlpatterns = [
     path("", views.batch_list, name="list"),
     path("new/", views.batch_create, name="create"),
     path("<int:batch_id>/", views.batch_detail, name="detail"),
+    path("<int:batch_id>/progress.json", views.batch_progress, name="progress"),
+    path("<int:batch_id>/upload/", views.batch_upload, name="upload"),
+    path("<int:batch_id>/copy/", views.batch_copy, name="copy"),
+    re_path(
+        r"^(?P<batch_id>[0-9]+)/(?P<action>submit|approve|return|cancel|send)/$",
+        views.batch_action,
+        name="action",
+    ),
+    path("<int:batch_id>/review/", review_views.review, name="review"),
+    path(
+        "<int:batch_id>/notices/<int:sequence>/",
+        review_views.notice_review,
+        name="notice_review",
+    ),
+    path(
+        "<int:batch_id>/notices/<int:sequence>/decide/",
+        review_views.notice_decide,
+        name="notice_decide",
+    ),
+    path(
+        "<int:batch_id>/notices/<int:sequence>/pages/<int:page>.png",
+        review_views.notice_page_image,
+        name="notice_page",
+    ),
+    path(
+        "<int:batch_id>/records/<int:row>/acknowledge/",
+        review_views.record_acknowledge,
+        name="record_acknowledge",
+    ),
 ]

@@ -1,20 +1,23 @@
-"""Staff pages for batches: list, create, detail. Reads go through selectors, writes through
-services; views only translate HTTP to those calls."""
+"""Staff pages for batches: list, create, detail and its actions. Reads go through selectors,
+writes through services; views only translate HTTP to those calls."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tsuchi.accounts.models import Role
-from tsuchi.accounts.selectors import departments_for_user, role_in_department
-from tsuchi.batches import selectors, services
-from tsuchi.batches.forms import BatchCreateForm
+from tsuchi.accounts.selectors import departments_for_user, role_in_department, user_can
+from tsuchi.batches import preparation, selectors, services
+from tsuchi.batches.forms import BatchCreateForm, CopyForm, ReasonForm, UploadForm
 from tsuchi.batches.models import BatchState
+from tsuchi.batches.profiles import profiles_for_department
+from tsuchi.batches.services import TransitionError
+from tsuchi.evidence.kinds import EVENT_LABELS
 from tsuchi.evidence.selectors import events_for_batch
 from tsuchi.evidence.services import Actor
 
@@ -42,9 +45,7 @@ def staff_actor(request: HttpRequest) -> Actor:
 def batch_list(request: HttpRequest) -> HttpResponse:
     batches = selectors.batch_list_with_counts(request.user)
     departments = departments_for_user(request.user)
-    can_create = any(
-        role_in_department(request.user, d.pk) in {Role.PREPARER, Role.ADMIN} for d in departments
-    )
+    can_create = any(user_can(request.user, "prepare", d.pk) for d in departments)
     return render(
         request,
         "batches/batch_list.html",
@@ -76,6 +77,14 @@ def batch_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get_for_user(request.user, batch_id)
+    can_prepare = user_can(request.user, "prepare", batch.department_id)
+    upload_form = None
+    if can_prepare and batch.state == BatchState.DRAFT:
+        upload_form = UploadForm(profiles=profiles_for_department(batch.department_id))
+    events = [
+        (event, EVENT_LABELS.get(event.kind, event.kind))
+        for event in events_for_batch(batch.pk)[:30]
+    ]
     return render(
         request,
         "batches/batch_detail.html",
@@ -83,8 +92,94 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
             "batch": batch,
             "steps": STEPS,
             "role": role_in_department(request.user, batch.department_id),
+            "can_prepare": can_prepare,
+            "can_approve": user_can(request.user, "approve", batch.department_id),
+            "upload_form": upload_form,
+            "unresolved": services.batch_unresolved_count(batch)
+            if batch.state == BatchState.REVIEW
+            else 0,
             "status_counts": selectors.notice_status_counts(batch),
             "notices": selectors.notices_for_batch(batch)[:200],
-            "events": events_for_batch(batch.pk)[:20],
+            "events": events,
+            "copy_form": CopyForm(initial={"title": batch.title}),
         },
     )
+
+
+@login_required
+def batch_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
+    """State and preparation progress, polled by the batch page while preparing."""
+    batch = selectors.batch_get_for_user(request.user, batch_id)
+    progress = batch.prepare_report.get("progress", {}) if batch.prepare_report else {}
+    return JsonResponse({"state": batch.state, "progress": progress})
+
+
+@login_required
+@require_POST
+def batch_upload(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.batch_get_for_user(request.user, batch_id)
+    form = UploadForm(
+        request.POST, request.FILES, profiles=profiles_for_department(batch.department_id)
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose the batch PDF and a notice profile."))
+        return redirect("batches:detail", batch_id=batch.pk)
+    try:
+        preparation.batch_upload_and_prepare(
+            batch=batch,
+            pdf=form.cleaned_data["batch_pdf"],
+            csv=form.cleaned_data["records_csv"],
+            profile_key=form.cleaned_data["profile"],
+            actor=staff_actor(request),
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The files were uploaded. Preparation has started."))
+    return redirect("batches:detail", batch_id=batch.pk)
+
+
+def _transition(request: HttpRequest, batch_id: int, action: str) -> HttpResponse:
+    batch = selectors.batch_get_for_user(request.user, batch_id)
+    actor = staff_actor(request)
+    reason = ReasonForm(request.POST)
+    reason_text = reason.cleaned_data["reason"] if reason.is_valid() else ""
+    calls = {
+        "submit": lambda: services.batch_mark_signed(batch=batch, actor=actor),
+        "approve": lambda: services.batch_approve(batch=batch, actor=actor),
+        "return": lambda: services.batch_return(batch=batch, reason=reason_text, actor=actor),
+        "cancel": lambda: services.batch_cancel(batch=batch, reason=reason_text, actor=actor),
+        "send": lambda: services.batch_start_sending(batch=batch, actor=actor),
+    }
+    try:
+        calls[action]()
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("batches:detail", batch_id=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_action(request: HttpRequest, batch_id: int, action: str) -> HttpResponse:
+    return _transition(request, batch_id, action)
+
+
+@login_required
+@require_POST
+def batch_copy(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = selectors.batch_get_for_user(request.user, batch_id)
+    form = CopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the new batch a title."))
+        return redirect("batches:detail", batch_id=batch.pk)
+    try:
+        copy = services.batch_copy(
+            batch=batch, title=form.cleaned_data["title"], actor=staff_actor(request)
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect("batches:detail", batch_id=batch.pk)
+    messages.success(request, _("A new batch was created with the same settings."))
+    return redirect("batches:detail", batch_id=copy.pk)

@@ -143,6 +143,8 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+TSUCHI_PROFILES_DIR = Path(os.environ.get("TSUCHI_PROFILES_DIR", BASE_DIR / "profiles"))
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
