@@ -340,3 +340,11 @@ def test_explicit_normalizer_overrides_the_default():
 )
 def test_default_normalizer_by_field_name(field, normalizer):
     assert default_normalizer(field) == normalizer
+
+
+def test_my_number_outranks_an_ambiguous_key():
+    notices = [notice(1, PEOPLE[0], flags={"my_number"}), notice(2, PEOPLE[0])]
+    result = reconcile(notices, make_table(PEOPLE[:1]), SPEC)
+    assert result.pair_for_notice(1).outcome is Outcome.BLOCKED
+    assert result.pair_for_notice(2).outcome is Outcome.AMBIGUOUS
+    assert result.pair_for_record(2).outcome is Outcome.AMBIGUOUS

@@ -144,9 +144,16 @@ class Reconciliation:
     pairs: tuple[Pair, ...]
     """Notices in sequence order, then records without a notice in file order."""
     _counts: Mapping[Outcome, int] = field(init=False, repr=False, compare=False)
+    _by_notice: Mapping[int, Pair] = field(init=False, repr=False, compare=False)
+    _by_record: Mapping[int, Pair] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Frozen: the indexes are set once here, so lookups stay O(1) for 10,000-notice batches.
         object.__setattr__(self, "_counts", Counter(pair.outcome for pair in self.pairs))
+        by_notice = {p.notice_sequence: p for p in self.pairs if p.notice_sequence is not None}
+        by_record = {p.record_row: p for p in self.pairs if p.record_row is not None}
+        object.__setattr__(self, "_by_notice", by_notice)
+        object.__setattr__(self, "_by_record", by_record)
 
     def counts(self) -> dict[Outcome, int]:
         """Number of pairs per outcome (every outcome present, zero if none)."""
@@ -159,11 +166,11 @@ class Reconciliation:
 
     def pair_for_notice(self, sequence: int) -> Pair | None:
         """Return the pair of one notice, or ``None``."""
-        return next((p for p in self.pairs if p.notice_sequence == sequence), None)
+        return self._by_notice.get(sequence)
 
     def pair_for_record(self, row: int) -> Pair | None:
         """Return the pair of one record, or ``None``."""
-        return next((p for p in self.pairs if p.record_row == row), None)
+        return self._by_record.get(row)
 
 
 def default_normalizer(field_name: str) -> str:
@@ -204,7 +211,8 @@ def reconcile(
     ``notice_without_record``, ``record_without_notice``, ``ambiguous`` (a key on two or more
     records, or on two or more notices: every notice and record involved gets an ``ambiguous``
     pair and none is matched), and ``blocked`` for a notice flagged ``my_number``: it keeps its
-    record (so the record is not reported missing) and its differences, but is never matched.
+    record (so the record is not reported missing) and its differences, but is never matched;
+    ``blocked`` wins over every other outcome of the notice, ``ambiguous`` included.
 
     Unpaired notices and records may carry a :class:`Suggestion` from a fuzzy likeness of
     names and addresses; it never changes the outcome. Records whose email or mobile is
@@ -256,7 +264,8 @@ def reconcile(
                 Pair(
                     notice.sequence,
                     None,
-                    Outcome.AMBIGUOUS,
+                    # A 個人番号 outranks everything: the notice must reach paper, not a queue.
+                    Outcome.BLOCKED if blocked else Outcome.AMBIGUOUS,
                     problems=(_ambiguity_problem(spec, notice_key_counts[key], candidates),),
                 )
             )
