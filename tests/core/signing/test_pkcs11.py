@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from pyhanko.sign import signers
 from tsuchi.core.errors import TokenError
 from tsuchi.core.samples.pki import TestPki
 from tsuchi.core.signing.pkcs11 import Pkcs11KeySource
+from tsuchi.core.signing.sign import SigningSettings, sign_documents
 from tsuchi.core.signing.verify import verify_pdf
 
 from .softhsm import SoftHsmToken, create_token, missing_tools
@@ -160,3 +162,21 @@ def test_closed_source_refuses_to_sign(token: SoftHsmToken) -> None:
     source.close()  # idempotent
     with pytest.raises(TokenError, match="closed"):
         source.sign_digest(bytes(32))
+
+
+def test_bulk_signing_through_the_token_gives_valid_notices(
+    token: SoftHsmToken, test_pki: TestPki, make_pdfs: Callable[..., Path], tmp_path: Path
+) -> None:
+    factory = functools.partial(
+        Pkcs11KeySource,
+        token.module_path,
+        token.label,
+        "office",
+        token.user_pin,
+        chain_paths=[str(test_pki.intermediate_cert)],
+    )
+    summary = sign_documents(make_pdfs(3), tmp_path / "out", factory, SigningSettings(), workers=1)
+    assert summary.signed == 3
+    for path in sorted((tmp_path / "out").glob("*.pdf")):
+        verdict = verify_pdf(path, trust_roots=[_root(test_pki)])
+        assert verdict.reasons == ()

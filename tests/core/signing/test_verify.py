@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -464,3 +465,19 @@ def test_signed_revision_is_exact_even_without_a_final_newline(unsigned: bytes, 
     trimmed = unsigned.rstrip(b"\r\n")
     assert not trimmed.endswith(b"\n")
     assert signed_revision_bytes(sign_bytes(trimmed, pki)) == trimmed
+
+
+def test_b_lt_notice_from_the_bulk_signer_is_valid_as_issued(
+    test_pki: TestPki, tsa_url: str, make_pdfs: Callable[..., Path], tmp_path: Path
+) -> None:
+    from tsuchi.core.signing.sign import SigningSettings, sign_documents
+
+    settings = SigningSettings(level="B-LT", tsa_url=tsa_url, trust_roots=(test_pki.root_cert,))
+    factory = functools.partial(Pkcs12KeySource, test_pki.pkcs12(), test_pki.password)
+    sign_documents(make_pdfs(1), tmp_path / "out", factory, settings, workers=1)
+    (path,) = (tmp_path / "out").glob("*.pdf")
+    verdict = verify_pdf(path, trust_roots=[_test_root(test_pki)])
+    assert verdict.reasons == ()
+    assert verdict.valid_as_issued
+    assert verdict.timestamp is not None
+    assert verdict.timestamp.trusted
