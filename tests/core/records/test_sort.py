@@ -79,7 +79,7 @@ def test_reconciliation_reasons_for_paper(pair, reason):
 
 def test_consent_and_preference_values_are_configurable():
     rec = record(consent="はい", delivery_preference="メール")
-    assert decide_channel(MATCHED, rec).reason == "no_consent"
+    assert decide_channel(MATCHED, rec).reason == "prefers_paper"
     decision = decide_channel(MATCHED, rec, consent_values={"はい"}, electronic_values={"メール"})
     assert decision.channel is Channel.ELECTRONIC
 
@@ -127,3 +127,8 @@ def test_postal_code_ranges_group_by_first_three_digits_with_counts():
 
 def test_postal_code_ranges_of_nothing_is_empty():
     assert postal_code_ranges([]) == []
+
+
+def test_a_resident_who_chose_paper_is_reported_as_prefers_paper_even_without_consent():
+    decision = decide_channel(MATCHED, record(delivery_preference="紙", consent="同意しない"))
+    assert decision.reason == "prefers_paper"

@@ -42,10 +42,10 @@ class PaperReason(enum.StrEnum):
     """No single application record belongs to the notice."""
     MISMATCH = "mismatch"
     """The notice and its record disagree (or reconciliation did not match them)."""
-    NO_CONSENT = "no_consent"
-    """The resident has not agreed to electronic delivery (電子交付同意)."""
     PREFERS_PAPER = "prefers_paper"
     """The resident chose paper (通知方法 紙)."""
+    NO_CONSENT = "no_consent"
+    """The resident has not agreed to electronic delivery (電子交付同意)."""
     NO_CONTACT = "no_contact"
     """Neither a valid email address nor a valid mobile number."""
 
@@ -90,10 +90,11 @@ def decide_channel(
     if pair.outcome is not Outcome.MATCHED:
         return paper(PaperReason.MISMATCH)
     fields = record.fields
-    if fields.get(consent_field, "").strip() not in consent_values:
-        return paper(PaperReason.NO_CONSENT)
+    # The resident's own choice of paper is the reason to show, even without consent.
     if fields.get(preference_field, "").strip() not in electronic_values:
         return paper(PaperReason.PREFERS_PAPER)
+    if fields.get(consent_field, "").strip() not in consent_values:
+        return paper(PaperReason.NO_CONSENT)
     email = fields.get(email_field, "")
     mobile = fields.get(mobile_field, "")
     has_email = bool(email) and normalize_email(email).valid
