@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
@@ -180,3 +180,35 @@ def test_bulk_signing_through_the_token_gives_valid_notices(
     for path in sorted((tmp_path / "out").glob("*.pdf")):
         verdict = verify_pdf(path, trust_roots=[_root(test_pki)])
         assert verdict.reasons == ()
+
+
+def test_ecdsa_key_on_the_token_signs_valid_notices(
+    token: SoftHsmToken, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tsuchi.core.samples.pki import make_test_pki
+
+    from .test_verify import make_unsigned_pdf
+
+    ec_pki = make_test_pki(tmp_path_factory.mktemp("ec-pki"), key_type="ecdsa-p256")
+    token.import_key(ec_pki.office_key, label="office-ec", object_id="03")
+    with Pkcs11KeySource(
+        token.module_path,
+        token.label,
+        "office-ec",
+        token.user_pin,
+        cert_path=ec_pki.cert("office"),
+        chain_paths=[ec_pki.intermediate_cert],
+    ) as source:
+        office = x509.load_pem_x509_certificate(ec_pki.cert("office").read_bytes())
+        office.public_key().verify(source.sign_raw(b"x"), b"x", ec.ECDSA(hashes.SHA256()))  # type: ignore[call-arg, arg-type]
+        out = io.BytesIO()
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(make_unsigned_pdf(1))),
+            signers.PdfSignatureMetadata(field_name="Signature1"),
+            signer=source.signer(),
+            output=out,
+            bytes_reserved=16384,
+        )
+    verdict = verify_pdf(out.getvalue(), trust_roots=[_root(ec_pki)])
+    assert verdict.reasons == ()
+    assert verdict.valid_as_issued

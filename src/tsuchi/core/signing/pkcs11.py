@@ -51,9 +51,8 @@ class Pkcs11KeySource(KeySource):
     module). ``token_label`` and ``key_label`` name the token and the private key;
     ``cert_label`` names the certificate object (default: the object with the key's ID, else
     the key's label). ``cert_path`` (a PEM or DER file) replaces the certificate on the token;
-    ``chain_paths`` add intermediate certificates to embed (certificates on the token other
-    than the signer's are embedded too). ``pin`` is the user PIN; ``None`` uses the token's PIN
-    pad when it has one.
+    ``chain_paths`` add intermediate certificates to embed (CA certificates on the token are
+    embedded too). ``pin`` is the user PIN; ``None`` uses the token's PIN pad when it has one.
 
     Raises :class:`~tsuchi.core.errors.TokenError` when the module, the token, the key or the
     certificate cannot be found, or the PIN is refused. A refused PIN logs nothing in and
@@ -285,7 +284,9 @@ def _load_chain(
     seen = {signer_cert.sha256}
     for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
         cert = asn1_x509.Certificate.load(bytes(obj[Attribute.VALUE]))
-        if cert.sha256 not in seen:
+        # Only CA certificates belong in the chain: another end-entity certificate on the
+        # card (a second office, an authentication cert) would only confuse validators.
+        if cert.ca and cert.sha256 not in seen:
             seen.add(cert.sha256)
             chain.append(cert)
     for path in chain_paths:
