@@ -424,3 +424,14 @@ def test_kanji_numerals_before_jo_sen_and_chiwari_become_digits(one, other):
 def test_check_digit_needs_eleven_ascii_digits(bad):
     with pytest.raises(InputError):
         my_number_check_digit(bad)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["つつじヶ丘3-14-9", "つつじケ丘3丁目14番9号", "つつじヵ丘3-14-9"]
+)
+def test_ke_after_hiragana_before_kanji_unifies(spelling):
+    assert normalize_address(spelling) == "つつじケ丘3-14-9"
+
+
+def test_ga_after_hiragana_is_ordinary_kana():
+    assert normalize_address("すずが丘1") == "すずが丘1"

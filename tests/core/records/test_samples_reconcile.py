@@ -46,10 +46,11 @@ SPEC = ReconcileSpec(
 )
 
 
-@pytest.fixture(scope="module", params=[1, 2])
+@pytest.fixture(scope="module", params=[(1, "nursery"), (2, "nursery"), (3, "allowance")])
 def sample(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp(f"sample{request.param}")
-    generated = generate(out, count=60, seed=request.param)
+    seed, layout = request.param
+    out = tmp_path_factory.mktemp(f"sample{seed}")
+    generated = generate(out, count=60, seed=seed, layout=layout)
     truth = json.loads(generated.truth_json.read_text("utf-8"))
     table = read_records(
         generated.applications_csv.read_bytes(),

@@ -176,7 +176,8 @@ def normalize_address(value: str) -> str:
     becomes '-' (‐ ‑ ‒ – — ― − ー ｰ － ~ 〜 ～); ``1丁目2番3号``, ``1丁目2番地3``,
     ``1番地の2`` and ``1-2-3`` all read ``1-2-3`` (a 丁目/番地/番/号 after the last number is
     dropped, 号室/号棟/号館 are kept); ``digit の digit`` becomes ``digit-digit``;
-    ケ/ヶ/ヵ/が/ガ/ｹ between two kanji become ケ (桜ケ丘 = 桜ヶ丘 = 桜が丘). A building name
+    ケ/ヶ/ヵ/が/ガ/ｹ between two kanji become ケ (桜ケ丘 = 桜ヶ丘 = 桜が丘), and ケ/ヶ/ヵ between a
+    hiragana and a kanji too (つつじヶ丘 = つつじケ丘). A building name
     after the house number is kept as typed (without spaces).
     """
     text = unicodedata.normalize("NFKC", value)
@@ -191,7 +192,10 @@ def normalize_address(value: str) -> str:
     text = re.sub(r"(?<=[0-9])の(?=[0-9])", "-", text)
     text = re.sub(r"(?<=[0-9])(?:丁目|番地|番)", "", text)
     text = re.sub(r"(?<=[0-9])号(?!室|棟|館)", "", text)
-    return re.sub(r"(?<=" + _KANJI + r")[ケヶヵがガ](?=" + _KANJI + r")", "ケ", text)
+    # The small ヶ/ヵ and ケ only ever stand for the place-name particle, so they may follow kana
+    # too (つつじヶ丘); が/ガ are ordinary kana and are unified only between two kanji.
+    text = re.sub(r"(?<=" + _KANJI + r"|[ぁ-ゖ])[ケヶヵ](?=" + _KANJI + r")", "ケ", text)
+    return re.sub(r"(?<=" + _KANJI + r")[がガ](?=" + _KANJI + r")", "ケ", text)
 
 
 def normalize_postal_code(value: str) -> str | None:
