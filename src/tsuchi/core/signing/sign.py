@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -862,9 +863,7 @@ def _run(
         for document in documents:
             yield _sign_one(document)
         return
-    # forkserver: the caller may run threads (a web server, test servers); fork would copy
-    # their locks mid-use.
-    context = multiprocessing.get_context("forkserver")
+    context = _process_context()
     chunksize = max(1, min(64, len(documents) // (workers * 8)))
     if key_source.process_local:
         with context.Pool(workers, _init_worker, (state, factory)) as pool:
@@ -874,6 +873,17 @@ def _run(
     with context.Pool(workers, _init_worker, (_worker_copy(state), None)) as pool:
         for item in pool.imap_unordered(_prepare_one, documents, chunksize=chunksize):
             yield item if isinstance(item, DocumentOutcome) else _finish_in_main(item, state)
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    # fork is cheapest, but only safe while this process runs a single thread: a caller with
+    # threads (a web server, test servers) would hand its children locks held mid-use. Then a
+    # fork server that has already imported the signing code starts workers almost as fast.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _worker_copy(state: _WorkerState) -> _WorkerState:
