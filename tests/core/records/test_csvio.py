@@ -284,3 +284,10 @@ def test_cp932_writes_the_wave_dash_as_the_byte_excel_reads_as_a_full_width_tild
     path = tmp_path / "out.csv"
     write_csv(path, ["a"], [["〜"]], encoding="cp932")
     assert path.read_bytes().decode("cp932") == "a\r\n～\r\n"
+
+
+def test_table_knows_which_logical_fields_it_holds():
+    header = HEADER.replace(",携帯電話番号", "")
+    table = read(header + "\r\n" + row().replace(",090-1234-5678", "") + "\r\n")
+    assert table.columns["email"] == "メールアドレス"
+    assert "mobile" not in table.columns

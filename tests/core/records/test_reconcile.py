@@ -348,3 +348,10 @@ def test_my_number_outranks_an_ambiguous_key():
     assert result.pair_for_notice(1).outcome is Outcome.BLOCKED
     assert result.pair_for_notice(2).outcome is Outcome.AMBIGUOUS
     assert result.pair_for_record(2).outcome is Outcome.AMBIGUOUS
+
+
+def test_contact_shared_names_the_csv_column():
+    shared = [PEOPLE[0], (*PEOPLE[1][:5], "a@example.jp", *PEOPLE[1][6:])]
+    result = reconcile(notices_for(shared), make_table(shared), SPEC)
+    assert result.pair_for_record(2).problems[0].location.column == "メールアドレス"
+    assert result.pair_for_record(2).problems[0].location.row == 2

@@ -101,6 +101,8 @@ class RecordTable:
     """Row problems (duplicate keys, invalid values); they do not stop the import."""
     empty_rows: int = 0
     """How many empty rows were skipped."""
+    columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Logical field name → CSV header, for the mapped columns present in the file."""
     _by_row: Mapping[int, ApplicationRow] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -285,6 +287,7 @@ def read_records(
         records=tuple(records),
         problems=tuple(problems),
         empty_rows=empty_rows,
+        columns=MappingProxyType(mapped),
     )
 
 

@@ -401,7 +401,7 @@ def _shared_contacts(table: RecordTable, spec: ReconcileSpec) -> list[tuple[int,
             applicants = {normalize_name(r.fields.get(spec.applicant_field, "")) for r in records}
             if len(records) < 2 or len(applicants) < 2:
                 continue
-            column = contact_field
+            column = table.columns.get(contact_field, contact_field)
             for record in records:
                 others = ", ".join(str(r.row) for r in records if r is not record)
                 found.append(
