@@ -388,7 +388,9 @@ def make_rows(rng: random.Random, people: list[Person]) -> list[CsvRow]:
         address = _spell_address(rng, person.address, banchi, variants)
         postal = _spell_postal(rng, person.address.postal_code, variants)
         email = person.email or ""
-        if email and "shared_email" not in person.cases and rng.random() < 0.02:
+        # Only the carriers once allowed ".." or ".@"; such an address elsewhere is invalid.
+        carrier = email.rsplit("@", 1)[-1] in data.EMAIL_DOMAINS[:5]
+        if email and carrier and "shared_email" not in person.cases and rng.random() < 0.02:
             email = _legacy_email(rng, email)
             variants.append("legacy_email")
         mobile = _spell_mobile(rng, person.mobile, variants) if person.mobile else ""

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from tsuchi.accounts.models import Department, Membership, Municipality, Role
 from tsuchi.batches import services
+from tsuchi.batches.preparation import batch_upload_and_prepare
 from tsuchi.evidence.services import Actor
 
 DEMO_USERS = [
@@ -103,10 +104,13 @@ class Command(BaseCommand):
                 actor=Actor.staff(preparer),
             )
             with open(sample.batch_pdf, "rb") as pdf, open(sample.applications_csv, "rb") as csv:
-                services.batch_attach_sources(
+                # Queued like an upload from the page: the worker started by `make run`
+                # prepares it, so the demo shows the progress and then the review.
+                batch_upload_and_prepare(
                     batch=batch,
-                    batch_pdf=File(pdf, name="batch.pdf"),
-                    records_csv=File(csv, name="applications.csv"),
+                    pdf=File(pdf, name="batch.pdf"),
+                    csv=File(csv, name="applications.csv"),
+                    profile_key="nursery",
                     actor=Actor.staff(preparer),
                 )
         self.stdout.write(f"Demo batch {batch.pk} created with {SAMPLE_COUNT} sample notices.")
