@@ -219,6 +219,11 @@ def _extract_field(
             )
             return None
         by_rect = clean_value(raw) or None
+        if by_rect is not None and spec.label is not None:
+            # A rectangle drawn around a labelled value usually holds the label too.
+            after_label = find_label_value(normalize_text(raw), spec.label)
+            if after_label is not None:
+                by_rect = after_label
         if by_rect is not None and spec.pattern is not None:
             found = _compile(spec.pattern).search(by_rect)
             by_rect = found.group(0) if found else None

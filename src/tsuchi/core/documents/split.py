@@ -45,6 +45,7 @@ MM = 72 / 25.4
 # bounds that cache, which is what keeps peak memory flat on a 10,000-page batch.
 _REOPEN_EVERY = 400
 _WHITESPACE = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')
 
 
@@ -105,7 +106,8 @@ def split_batch(
     The whole :class:`Profile` is taken (not only its split rule) so that the text inside each
     field's rectangle is read while the page is open. Page 1 of the batch always starts a notice.
     Rules: ``fixed`` starts a notice every ``pages`` pages; ``pattern`` on each page whose text
-    (whitespace removed) matches ``start_pattern``; ``key`` on each page whose key field has a
+    (each line with its spaces removed; ``^`` and ``$`` match at line ends) matches
+    ``start_pattern``; ``key`` on each page whose key field has a
     value different from the last value seen (pages without a value continue the notice).
 
     ``page_range`` ``(first, last)`` (1-based, inclusive) limits the split to the notices that
@@ -300,7 +302,9 @@ def _notices(
         )
     rule = profile.split
     key_spec = profile.field(rule.field) if rule.rule == "key" and rule.field else None
-    start_re = re.compile(rule.start_pattern) if rule.start_pattern else None
+    # Matched line by line (``^``/``$`` work) with spaces removed, because pdfium renders the
+    # ideographic space as U+3000, as an ASCII space or not at all.
+    start_re = re.compile(rule.start_pattern, re.MULTILINE) if rule.start_pattern else None
     fields_by_page: dict[int, tuple[FieldSpec, ...]] = {}
     for spec in profile.fields:
         fields_by_page[spec.page] = (*fields_by_page.get(spec.page, ()), spec)
@@ -332,7 +336,7 @@ def _notices(
             starts = (number - 1) % rule.pages == 0
         elif rule.rule == "pattern":
             assert start_re is not None  # noqa: S101 - validated by the profile loader
-            starts = number == 1 or bool(start_re.search(_WHITESPACE.sub("", page.text)))
+            starts = number == 1 or bool(start_re.search(_SPACES.sub("", page.text)))
         else:
             key = key_of(page)
             starts = number == 1 or (key is not None and key != last_key)
