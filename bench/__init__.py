@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench_<name>.py`` module has ``main(argv=None) -> None``; see __main__."""

@@ -1,0 +1,207 @@
+"""Benchmark ``prepare_batch`` against the floor of what any split + text extraction costs.
+
+For a generated batch of ``--count`` notices (cached under ``var/bench/``; generated once with
+``tsuchi samples``) this measures, each in a fresh process so peak memory is its own:
+
+- ``prepare``: :func:`tsuchi.core.prepare.prepare_batch` (split, extract, reconcile, sort,
+  print file, reports) with ``--workers`` processes (default: one per CPU);
+- ``floor``: the bare minimum over the same file in one process: pikepdf copying each notice's
+  pages into its own file with streams preserved (no decode, no recompression), plus pypdfium2
+  reading every page's text. Nothing else: no field extraction, no reconciliation.
+
+It prints pages/s, the ratio prepare/floor (goal ≤ 2 with both cores), and peak memory of the
+process tree (parent's RSS high-water plus the workers', from ``getrusage``) for a ``--small``
+batch and the full one (goal: the full one ≤ 1.5× the small one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "var" / "bench"
+
+
+def samples(count: int, seed: int, layout: str) -> Path:
+    """Folder of a generated sample batch, generated on first use and cached."""
+    folder = CACHE / f"samples-{layout}-{count}-seed{seed}"
+    if (folder / "truth.json").is_file():
+        return folder
+    partial = folder.with_name(folder.name + ".part")
+    shutil.rmtree(partial, ignore_errors=True)
+    command = [sys.executable, "-m", "tsuchi.cli.main", "samples", "--count", str(count)]
+    command += ["--seed", str(seed), "--layout", layout, "--out", str(partial)]
+    print(f"generating {count} {layout} notices (seed {seed}) …", flush=True)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    partial.rename(folder)
+    return folder
+
+
+def _peak_kib() -> tuple[int, int]:
+    """RSS high-water of this process and of its largest finished child, in KiB (Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own, children
+
+
+def measure_prepare(sample: Path, profile_path: Path, workers: int | None) -> dict[str, Any]:
+    """Run prepare_batch once (in this process) and return its figures."""
+    from tsuchi.core.prepare import prepare_batch
+    from tsuchi.core.profiles import load_profile
+
+    profile = load_profile(profile_path)
+    out_parent = Path(tempfile.mkdtemp(prefix="bench-prepare-", dir=CACHE))
+    try:
+        start = time.perf_counter()
+        result = prepare_batch(
+            sample / "batch.pdf",
+            sample / "applications.csv",
+            profile,
+            out_parent / "out",
+            workers=workers,
+        )
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(out_parent, ignore_errors=True)
+    own, children = _peak_kib()
+    pages = max(page for notice in result.notices for page in notice.pages)
+    return {
+        "seconds": seconds,
+        "pages": pages,
+        "notices": len(result.notices),
+        "workers": workers or os.cpu_count() or 1,
+        "own_kib": own,
+        "worker_kib": children,
+        "counts": dict(result.counts),
+    }
+
+
+def measure_floor(sample: Path) -> dict[str, Any]:
+    """Split with pikepdf (streams preserved) and read every page's text with pypdfium2."""
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    truth = json.loads((sample / "truth.json").read_text(encoding="utf-8"))
+    spans = [(n["first_page"], n["page_count"]) for n in truth["notices"]]
+    out = Path(tempfile.mkdtemp(prefix="bench-floor-", dir=CACHE))
+    try:
+        start = time.perf_counter()
+        with pikepdf.open(sample / "batch.pdf") as source:
+            for first, count in spans:
+                with pikepdf.new() as single:
+                    single.pages.extend(source.pages[first - 1 : first - 1 + count])
+                    single.save(
+                        out / f"{first:07d}.pdf",
+                        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                        compress_streams=False,
+                    )
+        split_seconds = time.perf_counter() - start
+        document = pdfium.PdfDocument(sample / "batch.pdf")
+        try:
+            pages = len(document)
+            for index in range(pages):
+                page = document[index]
+                textpage = page.get_textpage()
+                textpage.get_text_range()
+                textpage.close()
+                page.close()
+        finally:
+            document.close()
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    own, children = _peak_kib()
+    return {
+        "seconds": seconds,
+        "split_seconds": split_seconds,
+        "text_seconds": seconds - split_seconds,
+        "pages": pages,
+        "notices": len(spans),
+        "own_kib": own,
+        "worker_kib": children,
+    }
+
+
+def _run_measurement(what: str, sample: Path, args: argparse.Namespace) -> dict[str, Any]:
+    # A fresh interpreter per measurement, so each peak-memory figure is its own.
+    command = [sys.executable, "-m", "bench.bench_prepare", "--measure", what]
+    command += ["--sample", str(sample), "--profile", str(args.profile)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _tree_mib(figures: dict[str, Any]) -> float:
+    # Workers run at the same time: the tree's peak is at most the parent's plus each worker's.
+    workers = figures.get("workers", 1) if figures["worker_kib"] else 0
+    return (figures["own_kib"] + workers * figures["worker_kib"]) / 1024
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure prepare and the floor; print pages/s, the ratio and peak memory."""
+    parser = argparse.ArgumentParser(prog="python -m bench prepare", description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000, help="notices (default 10000)")
+    parser.add_argument("--small", type=int, default=1_000, help="small batch for memory")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--layout", default="nursery", choices=("nursery", "allowance"))
+    parser.add_argument("--profile", type=Path, default=None, help="default profiles/<layout>")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--measure", choices=("prepare", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--sample", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.profile is None:
+        args.profile = ROOT / "profiles" / f"{args.layout}.toml"
+    CACHE.mkdir(parents=True, exist_ok=True)
+
+    if args.measure == "prepare":
+        print(json.dumps(measure_prepare(args.sample, args.profile, args.workers)))
+        return
+    if args.measure == "floor":
+        print(json.dumps(measure_floor(args.sample)))
+        return
+
+    big = samples(args.count, args.seed, args.layout)
+    small = samples(args.small, args.seed, args.layout)
+    print(f"prepare benchmark: {args.layout}, seed {args.seed}, {os.cpu_count()} CPUs", flush=True)
+    rows = []
+    for label, sample in ((f"{args.small} notices", small), (f"{args.count} notices", big)):
+        floor = _run_measurement("floor", sample, args)
+        prepared = _run_measurement("prepare", sample, args)
+        rows.append((label, floor, prepared))
+        print(
+            f"{label}: {prepared['pages']} pages\n"
+            f"  prepare ({prepared['workers']} workers): {prepared['seconds']:.2f} s, "
+            f"{prepared['pages'] / prepared['seconds']:.0f} pages/s, peak "
+            f"{prepared['own_kib'] / 1024:.0f} MiB parent + {prepared['worker_kib'] / 1024:.0f}"
+            f" MiB per worker ≈ {_tree_mib(prepared):.0f} MiB tree\n"
+            f"  floor (1 process, pikepdf split {floor['split_seconds']:.2f} s + pypdfium2 text"
+            f" {floor['text_seconds']:.2f} s): {floor['seconds']:.2f} s, "
+            f"{floor['pages'] / floor['seconds']:.0f} pages/s, peak "
+            f"{floor['own_kib'] / 1024:.0f} MiB\n"
+            f"  ratio prepare/floor: {prepared['seconds'] / floor['seconds']:.2f} (goal ≤ 2.0)",
+            flush=True,
+        )
+    (_, _, small_run), (_, _, big_run) = rows
+    growth = _tree_mib(big_run) / _tree_mib(small_run)
+    print(
+        f"peak memory {args.count} vs {args.small} notices: {_tree_mib(big_run):.0f} / "
+        f"{_tree_mib(small_run):.0f} MiB = {growth:.2f}× (goal ≤ 1.5×)"
+    )
+    print(f"outcomes ({args.count}): {big_run['counts']}")
+
+
+if __name__ == "__main__":
+    main()
