@@ -34,12 +34,18 @@ def review(request: HttpRequest, batch_id: int) -> HttpResponse:
         notices = notices.filter(reconciliation__in=UNRESOLVED)
     elif outcome in Reconciliation.values:
         notices = notices.filter(reconciliation=outcome)
+    labels = _field_labels(batch)
+    shown = list(notices[:500])
+    for notice in shown:
+        notice.difference_labels = [
+            labels.get(d.get("field"), d.get("field")) for d in notice.differences
+        ]
     return render(
         request,
         "batches/review.html",
         {
             "batch": batch,
-            "notices": notices[:500],
+            "notices": shown,
             "counts": [(Reconciliation(k).label, k, v) for k, v in counts.items()],
             "outcome": outcome,
             "unresolved": services.batch_unresolved_count(batch),
@@ -48,6 +54,12 @@ def review(request: HttpRequest, batch_id: int) -> HttpResponse:
             "can_prepare": user_can(request.user, "prepare", batch.department_id),
         },
     )
+
+
+def _field_labels(batch) -> dict[str, str]:
+    """Field name → the CSV column a clerk knows it by (``address`` → ``住所``)."""
+    choice = profile_for_batch(batch.department_id, batch.profile_name)
+    return dict(choice.load().csv.columns) if choice else {}
 
 
 def _record_fields(batch, record) -> list[tuple[str, str, str]]:

@@ -37,6 +37,7 @@ UNRESOLVED = {
     Reconciliation.MISMATCHED,
     Reconciliation.NO_RECORD,
     Reconciliation.AMBIGUOUS,
+    Reconciliation.BLOCKED,
 }
 
 # Settings a copied batch takes over from its original.

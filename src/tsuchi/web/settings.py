@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "tsuchi.web.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -146,6 +146,7 @@ STORAGES = {
 TSUCHI_PROFILES_DIR = Path(os.environ.get("TSUCHI_PROFILES_DIR", BASE_DIR / "profiles"))
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [Path(__file__).parent / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 AUTH_PASSWORD_VALIDATORS = [
