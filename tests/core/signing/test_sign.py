@@ -257,3 +257,61 @@ def test_b_lt_embeds_validation_data(
 def test_level_b_t_without_tsa_is_refused() -> None:
     with pytest.raises(SigningError, match="time-stamping authority"):
         SigningSettings(level="B-T")
+
+
+def test_existing_annotations_on_page_one_are_kept(
+    test_pki: TestPki, validation_context: ValidationContext, tmp_path: Path
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    pdf = canvas.Canvas(str(inputs / "linked.pdf"))
+    pdf.drawString(72, 720, "https://example.jp/")
+    pdf.linkURL("https://example.jp/", (72, 710, 200, 730))
+    pdf.save()
+    sign_documents(inputs, tmp_path / "out", _p12(test_pki), SigningSettings())
+    output = tmp_path / "out" / "linked.pdf"
+    validate(output, validation_context)
+    with pikepdf.open(output) as signed:
+        subtypes = [str(a.Subtype) for a in signed.pages[0].Annots]
+    assert sorted(subtypes) == ["/Link", "/Widget"]
+
+
+def test_damaged_input_fails_alone_and_is_named(
+    test_pki: TestPki, make_pdfs: MakePdfs, tmp_path: Path
+) -> None:
+    inputs = make_pdfs(2)
+    (inputs / "broken.pdf").write_bytes(b"%PDF-1.7\nthis is not a PDF\n")
+    summary = sign_documents(inputs, tmp_path / "out", _p12(test_pki), SigningSettings())
+    assert (summary.signed, summary.failed) == (2, 1)
+    assert summary.errors[0][0] == "broken.pdf"
+    assert not (tmp_path / "out" / "broken.pdf").exists()
+
+
+def test_output_changed_after_signing_is_signed_again_on_resume(
+    test_pki: TestPki, validation_context: ValidationContext, make_pdfs: MakePdfs, tmp_path: Path
+) -> None:
+    inputs, out = make_pdfs(2), tmp_path / "out"
+    sign_documents(inputs, out, _p12(test_pki), SigningSettings())
+    with (out / "notice-000.pdf").open("ab") as handle:
+        handle.write(b"% appended after signing\n")
+    summary = sign_documents(inputs, out, _p12(test_pki), SigningSettings())
+    assert (summary.signed, summary.skipped) == (1, 1)
+    validate(out / "notice-000.pdf", validation_context)
+
+
+def test_fast_path_output_passes_qpdf_check(
+    test_pki: TestPki, make_pdfs: MakePdfs, tmp_path: Path
+) -> None:
+    import subprocess
+
+    sign_documents(make_pdfs(1), tmp_path / "out", _p12(test_pki), SigningSettings())
+    result = subprocess.run(
+        ["qpdf", "--check", str(tmp_path / "out" / "notice-000.pdf")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors" in result.stdout

@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from pyhanko_certvalidator import ValidationContext
 from tests.core.signing.helpers import validate
 
@@ -60,3 +61,23 @@ def test_stamp_date_is_in_japan_time() -> None:
     params = stamp_text_params(StampSettings(office_name="土見市"), moment, None)
     assert params["date"] == "2026年04月01日"
     assert "url" not in params
+
+
+def test_stamp_qr_code_decodes_to_the_verification_url(
+    test_pki: TestPki, make_pdfs: Callable[..., Path], tmp_path: Path
+) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    import pypdfium2
+
+    source = make_pdfs(1) / "notice-000.pdf"
+    url = "https://verify.example.jp/v/AB12-CD34"
+    sign_documents(
+        [DocumentToSign(source, verification_url=url)],
+        tmp_path / "out",
+        functools.partial(Pkcs12KeySource, test_pki.pkcs12(), test_pki.password),
+        SigningSettings(stamp=StampSettings(office_name="土見市")),
+    )
+    pdf = pypdfium2.PdfDocument(tmp_path / "out" / source.name)
+    pdf.init_forms()
+    image = pdf[0].render(scale=4, may_draw_forms=True).to_pil()
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [url]
