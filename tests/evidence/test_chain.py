@@ -1,3 +1,5 @@
+import io
+
 import pytest
 
 from tests.builders import batch_approved, make_department, make_staff
@@ -55,3 +57,17 @@ def test_chains_of_batches_are_separate(batch):
     Event.objects.filter(chain__key=f"batch:{batch.pk}").update(user_agent="forged")
     assert chain_verify(chain_key_for_batch(other.pk)).ok
     assert not chain_verify(chain_key_for_batch(batch.pk)).ok
+
+
+def test_verify_evidence_command_names_the_broken_event(batch):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("verify_evidence", stdout=out)
+    assert f"batch:{batch.pk}: ok" in out.getvalue()
+    event = Event.objects.filter(chain__key=f"batch:{batch.pk}").order_by("sequence")[1]
+    Event.objects.filter(pk=event.pk).update(kind="batch.done")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_evidence", "--batch", str(batch.pk), stdout=out)
+    assert f"BROKEN at event {event.pk}" in out.getvalue()
