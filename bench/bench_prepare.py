@@ -5,9 +5,10 @@ For a generated batch of ``--count`` notices (cached under ``var/bench/``; gener
 
 - ``prepare``: :func:`tsuchi.core.prepare.prepare_batch` (split, extract, reconcile, sort,
   print file, reports) with ``--workers`` processes (default: one per CPU);
-- ``floor``: the bare minimum over the same file in one process: pikepdf copying each notice's
-  pages into its own file with streams preserved (no decode, no recompression), plus pypdfium2
-  reading every page's text. Nothing else: no field extraction, no reconciliation.
+- ``floor``: the bare minimum over the same file in one process: each notice's pages copied
+  into its own file with streams preserved (no decode, no recompression) — with pikepdf, and
+  again with pdfium, which tsuchi uses — plus pypdfium2 reading every page's text. Nothing
+  else: no field extraction, no reconciliation, no print file, no reports.
 
 It prints pages/s, the ratio prepare/floor (goal ≤ 2 with both cores), and peak memory of the
 process tree (parent's RSS high-water plus the workers', from ``getrusage``) for a ``--small``
@@ -87,25 +88,42 @@ def measure_prepare(sample: Path, profile_path: Path, workers: int | None) -> di
     }
 
 
-def measure_floor(sample: Path) -> dict[str, Any]:
-    """Split with pikepdf (streams preserved) and read every page's text with pypdfium2."""
+def measure_floor(sample: Path, splitter: str) -> dict[str, Any]:
+    """Split each notice into its own file and read every page's text with pypdfium2.
+
+    ``splitter`` ``pikepdf``: pages appended to a new pikepdf document, saved with streams
+    preserved (no decode, no recompression); the source's pages are iterated in order because
+    indexing ``Pdf.pages`` costs time proportional to the page number. ``pdfium``: the pages
+    imported into a new pdfium document and saved (what ``write_notice`` does).
+    """
     import pikepdf
     import pypdfium2 as pdfium
 
     truth = json.loads((sample / "truth.json").read_text(encoding="utf-8"))
-    spans = [(n["first_page"], n["page_count"]) for n in truth["notices"]]
+    starts = {n["first_page"]: n["page_count"] for n in truth["notices"]}
     out = Path(tempfile.mkdtemp(prefix="bench-floor-", dir=CACHE))
     try:
         start = time.perf_counter()
-        with pikepdf.open(sample / "batch.pdf") as source:
-            for first, count in spans:
-                with pikepdf.new() as single:
-                    single.pages.extend(source.pages[first - 1 : first - 1 + count])
-                    single.save(
-                        out / f"{first:07d}.pdf",
-                        stream_decode_level=pikepdf.StreamDecodeLevel.none,
-                        compress_streams=False,
-                    )
+        if splitter == "pikepdf":
+            with pikepdf.open(sample / "batch.pdf") as source:
+                group: list[pikepdf.Page] = []
+                first = 1
+                for number, page in enumerate(source.pages, start=1):
+                    if number in starts and group:
+                        _save_pikepdf(group, out / f"{first:07d}.pdf")
+                        group, first = [], number
+                    group.append(page)
+                _save_pikepdf(group, out / f"{first:07d}.pdf")
+        else:
+            source = pdfium.PdfDocument(sample / "batch.pdf")
+            try:
+                for first, count in starts.items():
+                    single = pdfium.PdfDocument.new()
+                    single.import_pages(source, list(range(first - 1, first - 1 + count)))
+                    single.save(out / f"{first:07d}.pdf")
+                    single.close()
+            finally:
+                source.close()
         split_seconds = time.perf_counter() - start
         document = pdfium.PdfDocument(sample / "batch.pdf")
         try:
@@ -127,10 +145,22 @@ def measure_floor(sample: Path) -> dict[str, Any]:
         "split_seconds": split_seconds,
         "text_seconds": seconds - split_seconds,
         "pages": pages,
-        "notices": len(spans),
+        "notices": len(starts),
         "own_kib": own,
         "worker_kib": children,
     }
+
+
+def _save_pikepdf(pages: list[Any], path: Path) -> None:
+    import pikepdf
+
+    with pikepdf.new() as single:
+        single.pages.extend(pages)
+        single.save(
+            path,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            compress_streams=False,
+        )
 
 
 def _run_measurement(what: str, sample: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -159,7 +189,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--layout", default="nursery", choices=("nursery", "allowance"))
     parser.add_argument("--profile", type=Path, default=None, help="default profiles/<layout>")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--measure", choices=("prepare", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--measure", choices=("prepare", "floor-pikepdf", "floor-pdfium"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--sample", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.profile is None:
@@ -169,8 +201,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.measure == "prepare":
         print(json.dumps(measure_prepare(args.sample, args.profile, args.workers)))
         return
-    if args.measure == "floor":
-        print(json.dumps(measure_floor(args.sample)))
+    if args.measure in ("floor-pikepdf", "floor-pdfium"):
+        print(json.dumps(measure_floor(args.sample, args.measure.removeprefix("floor-"))))
         return
 
     big = samples(args.count, args.seed, args.layout)
@@ -178,23 +210,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"prepare benchmark: {args.layout}, seed {args.seed}, {os.cpu_count()} CPUs", flush=True)
     rows = []
     for label, sample in ((f"{args.small} notices", small), (f"{args.count} notices", big)):
-        floor = _run_measurement("floor", sample, args)
         prepared = _run_measurement("prepare", sample, args)
-        rows.append((label, floor, prepared))
+        rows.append((label, prepared))
         print(
             f"{label}: {prepared['pages']} pages\n"
             f"  prepare ({prepared['workers']} workers): {prepared['seconds']:.2f} s, "
             f"{prepared['pages'] / prepared['seconds']:.0f} pages/s, peak "
             f"{prepared['own_kib'] / 1024:.0f} MiB parent + {prepared['worker_kib'] / 1024:.0f}"
-            f" MiB per worker ≈ {_tree_mib(prepared):.0f} MiB tree\n"
-            f"  floor (1 process, pikepdf split {floor['split_seconds']:.2f} s + pypdfium2 text"
-            f" {floor['text_seconds']:.2f} s): {floor['seconds']:.2f} s, "
-            f"{floor['pages'] / floor['seconds']:.0f} pages/s, peak "
-            f"{floor['own_kib'] / 1024:.0f} MiB\n"
-            f"  ratio prepare/floor: {prepared['seconds'] / floor['seconds']:.2f} (goal ≤ 2.0)",
+            f" MiB per worker ≈ {_tree_mib(prepared):.0f} MiB tree",
             flush=True,
         )
-    (_, _, small_run), (_, _, big_run) = rows
+        for splitter in ("pikepdf", "pdfium"):
+            floor = _run_measurement(f"floor-{splitter}", sample, args)
+            print(
+                f"  floor, 1 process ({splitter} split {floor['split_seconds']:.2f} s + "
+                f"pypdfium2 text {floor['text_seconds']:.2f} s): {floor['seconds']:.2f} s, "
+                f"{floor['pages'] / floor['seconds']:.0f} pages/s, peak "
+                f"{floor['own_kib'] / 1024:.0f} MiB; prepare/floor "
+                f"{prepared['seconds'] / floor['seconds']:.2f} (goal ≤ 2.0)",
+                flush=True,
+            )
+    (_, small_run), (_, big_run) = rows
     growth = _tree_mib(big_run) / _tree_mib(small_run)
     print(
         f"peak memory {args.count} vs {args.small} notices: {_tree_mib(big_run):.0f} / "
