@@ -315,3 +315,21 @@ def test_fast_path_output_passes_qpdf_check(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No syntax or stream encoding errors" in result.stdout
+
+
+def test_rerun_skips_every_signed_output_whatever_its_last_signature_byte(
+    test_pki: TestPki, tmp_path: Path
+) -> None:
+    # The CMS ends with the signature value; a last byte such as 0x10 once made the resume
+    # check misread the zero padding and sign about one document in sixteen again.
+    from reportlab.pdfgen import canvas
+
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    for i in range(64):  # distinct files, so that the signatures differ
+        pdf = canvas.Canvas(str(inputs / f"{i:02d}.pdf"))
+        pdf.drawString(72, 720, f"notice {i}")
+        pdf.save()
+    sign_documents(inputs, out, _p12(test_pki), SigningSettings(), workers=1)
+    summary = sign_documents(inputs, out, _p12(test_pki), SigningSettings(), workers=1)
+    assert (summary.signed, summary.skipped) == (0, 64)

@@ -625,7 +625,8 @@ def signed_by(data: bytes, cert_der: bytes) -> bool:
     if not (contents.startswith(b"<") and contents.endswith(b">")):
         return False
     try:
-        info = cms.ContentInfo.load(bytes.fromhex(contents[1:-1].decode().rstrip("0") + "00"))
+        # asn1crypto ignores the zero padding after the DER (non-strict load).
+        info = cms.ContentInfo.load(bytes.fromhex(contents[1:-1].decode()))
         signed_data = info["content"]
         signer_info = signed_data["signer_infos"][0]
         sid = signer_info["sid"].chosen
