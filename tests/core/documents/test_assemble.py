@@ -8,6 +8,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from tsuchi.core.documents.assemble import assemble_print
+from tsuchi.core.documents.render import render_page_png
 from tsuchi.core.documents.split import split_to_files
 from tsuchi.core.errors import PdfError
 
@@ -69,3 +70,16 @@ def test_unreadable_part_is_named(make_pdf: MakePdf, tmp_path: Path) -> None:
         assemble_print([*parts, broken], tmp_path / "print.pdf", cover_lines=["x"])
     assert "broken.pdf" in str(raised.value)
     assert not (tmp_path / "print.pdf").exists()
+
+
+def test_many_parts_are_merged_in_groups_and_look_the_same(
+    make_pdf: MakePdf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = split_parts(make_pdf, tmp_path, 7)
+    monkeypatch.setattr("tsuchi.core.documents.assemble.GROUP_SIZE", 2)
+    out = assemble_print(parts, tmp_path / "print.pdf", cover_lines=["紙通知 7 通"])
+    texts = page_texts(out)
+    assert len(texts) == 8
+    for index, part in enumerate(parts, start=2):
+        assert render_page_png(out, index, dpi=30) == render_page_png(part, 1, dpi=30)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".assemble-")]
