@@ -20,6 +20,7 @@ The fast path is split in three steps so that a slow token is the only bottlenec
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -30,7 +31,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -825,13 +826,18 @@ def sign_documents(
         )
         counts = {"signed": 0, "skipped": 0, "failed": 0}
         errors: list[tuple[str, str]] = []
-        for outcome in _run(documents, state, key_source, key_source_factory, workers):
-            counts[outcome.status] += 1
-            if outcome.error:
-                errors.append((outcome.source.name, outcome.error))
-                logger.warning("signing %s failed: %s", outcome.source.name, outcome.error)
-            if progress is not None:
-                progress(outcome)
+        # closing(): an exception from ``progress`` must stop the worker pool at once.
+        outcomes = contextlib.closing(
+            _run(documents, state, key_source, key_source_factory, workers)
+        )
+        with outcomes as results:
+            for outcome in results:
+                counts[outcome.status] += 1
+                if outcome.error:
+                    errors.append((outcome.source.name, outcome.error))
+                    logger.warning("signing %s failed: %s", outcome.source.name, outcome.error)
+                if progress is not None:
+                    progress(outcome)
         signer = certificate_label(key_source.signing_cert)
     finally:
         key_source.close()
@@ -856,7 +862,7 @@ def _run(
     key_source: KeySource,
     factory: KeySourceFactory,
     workers: int,
-) -> Iterator[DocumentOutcome]:
+) -> Generator[DocumentOutcome]:
     fast = state.settings.level == "B-B" and state.settings.stamp is None
     if workers == 1 or len(documents) < 2 or (not key_source.process_local and not fast):
         state.key_source = key_source
