@@ -154,3 +154,27 @@ def test_plain_page_texts_are_read_by_label() -> None:
     extraction = extract_fields(texts, make_profile())
     assert extraction.fields == {"notice_number": "保第07-00001号", "applicant_name": "山田 太郎"}
     assert [p.code for p in extraction.problems] == ["rect_not_read"]
+
+
+def test_type3_font_without_text_mapping_is_reported(tmp_path: Path) -> None:
+    # A Type 3 font whose glyph names mean nothing: pdfium returns control characters.
+    path = tmp_path / "type3.pdf"
+    with pikepdf.new() as pdf:
+        glyph = pdf.make_stream(b"1000 0 0 0 1000 1000 d1 0 0 800 800 re f")
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type3,
+            FontBBox=[0, 0, 1000, 1000],
+            FontMatrix=[0.001, 0, 0, 0.001, 0, 0],
+            CharProcs=pikepdf.Dictionary(g1=glyph),
+            Encoding=pikepdf.Dictionary(Differences=[1, pikepdf.Name("/g1")]),
+            FirstChar=1,
+            LastChar=1,
+            Widths=[1000],
+        )
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(T1=pdf.make_indirect(font)))
+        page.Contents = pdf.make_stream(b"BT /T1 24 Tf 72 700 Td <01010101> Tj ET")
+        pdf.save(path)
+    _, extraction = only_notice(path)
+    assert extraction.problems[0].code == "unmapped_font"
