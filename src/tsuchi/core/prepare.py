@@ -24,23 +24,30 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 import pypdfium2 as pdfium
 
 from tsuchi.core.documents.assemble import assemble_print
 from tsuchi.core.documents.extract import extract_fields
 from tsuchi.core.documents.pdf import open_pdfium
-from tsuchi.core.documents.split import notice_filename, split_batch, write_notice
-from tsuchi.core.errors import InputError, Location, PdfError, Problem
+from tsuchi.core.documents.split import (
+    NoticeDocument,
+    notice_filename,
+    split_batch,
+    write_notice,
+)
+from tsuchi.core.errors import InputError, Location, PdfError, Problem, TsuchiError
 from tsuchi.core.profiles import Profile
 from tsuchi.core.records.csvio import ApplicationRow, RecordTable, read_records, write_csv
 from tsuchi.core.records.normalize import (
@@ -199,41 +206,61 @@ def _process_range(
     page_range: tuple[int, int] | None,
     worker: int,
     on_pages: Callable[[int], None] | None = None,
-) -> list[_Extracted]:
-    """Split, extract and stage the notices that start in ``page_range``."""
-    out: list[_Extracted] = []
-    for document in split_batch(batch_pdf, profile, page_range=page_range):
-        extraction = extract_fields(document, profile)
-        problems = list(extraction.problems)
-        my_number_pages = [page.number for page in document.pages if find_my_numbers(page.text)]
-        for number in my_number_pages:
-            problems.append(
-                Problem(
-                    FLAG_MY_NUMBER,
-                    "the page shows a My Number (個人番号): the notice may not be sent "
-                    "electronically",
-                    Location(file=document.file, page=number),
-                )
-            )
-        staged = Path(staging) / f"{document.first_page:07d}.pdf"
-        write_notice(document, staged)
-        out.append(
-            _Extracted(
-                first_page=document.first_page,
-                pages=document.page_numbers,
-                staged=staged.name,
-                sha256=_sha256(staged),
-                fields=dict(extraction.fields),
-                problems=tuple(problems),
-                my_number=bool(my_number_pages),
+) -> str:
+    """Split, extract and stage the notices that start in ``page_range``.
+
+    Returns the path of a file holding one pickled :class:`_Extracted` per notice: written as
+    the notices go, so a worker's memory does not grow with its share of the batch.
+    """
+    results = Path(staging) / f"_worker{worker}.pickle"
+    with results.open("wb") as out:
+        for document in split_batch(batch_pdf, profile, page_range=page_range):
+            _process_notice(document, profile, Path(staging), out)
+            if on_pages is not None:
+                on_pages(len(document.pages))
+            elif _progress_counters is not None:
+                # Only this worker writes its slot; the parent reads it for the progress bar.
+                _progress_counters[worker] += len(document.pages)
+    return str(results)
+
+
+def _process_notice(
+    document: NoticeDocument, profile: Profile, staging: Path, out: BinaryIO
+) -> None:
+    extraction = extract_fields(document, profile)
+    problems = list(extraction.problems)
+    my_number_pages = [page.number for page in document.pages if find_my_numbers(page.text)]
+    for number in my_number_pages:
+        problems.append(
+            Problem(
+                FLAG_MY_NUMBER,
+                "the page shows a My Number (個人番号): the notice may not be sent electronically",
+                Location(file=document.file, page=number),
             )
         )
-        if on_pages is not None:
-            on_pages(len(document.pages))
-        elif _progress_counters is not None:
-            # Only this worker writes its slot; the parent reads it for the progress bar.
-            _progress_counters[worker] += len(document.pages)
-    return out
+    staged = staging / f"{document.first_page:07d}.pdf"
+    write_notice(document, staged)
+    item = _Extracted(
+        first_page=document.first_page,
+        pages=document.page_numbers,
+        staged=staged.name,
+        sha256=_sha256(staged),
+        fields=dict(extraction.fields),
+        problems=tuple(problems),
+        my_number=bool(my_number_pages),
+    )
+    pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load_results(path: str) -> Iterator[_Extracted]:
+    with open(path, "rb") as file:
+        while True:
+            try:
+                # Written by our own worker a moment ago into our private folder.
+                yield pickle.load(file)  # noqa: S301
+            except EOFError:
+                break
+    os.unlink(path)
 
 
 def _sha256(path: Path) -> str:
@@ -388,7 +415,9 @@ def _extract_all(
             done += pages
             tracker.update(done)
 
-        return _process_range(str(batch_pdf), profile, str(staging), None, 0, on_pages)
+        return list(
+            _load_results(_process_range(str(batch_pdf), profile, str(staging), None, 0, on_pages))
+        )
 
     # spawn, not fork: the caller may be a threaded web worker, and pdfium is not fork-safe.
     context = multiprocessing.get_context("spawn")
@@ -397,11 +426,11 @@ def _extract_all(
     with ProcessPoolExecutor(
         max_workers=count, mp_context=context, initializer=_init_worker, initargs=(counters,)
     ) as pool:
-        futures: list[Future[list[_Extracted]]] = [
+        futures: list[Future[str]] = [
             pool.submit(_process_range, str(batch_pdf), profile, str(staging), page_range, index)
             for index, page_range in enumerate(ranges)
         ]
-        pending: set[Future[list[_Extracted]]] = set(futures)
+        pending: set[Future[str]] = set(futures)
         while pending:
             _, pending = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_EXCEPTION)
             tracker.update(sum(counters))
@@ -409,9 +438,15 @@ def _extract_all(
             if failed is not None:
                 for future in pending:
                     future.cancel()
-                failed.result()  # re-raises the worker's error here
-        results = [future.result() for future in futures]
-    return [item for chunk in results for item in chunk]
+                try:
+                    failed.result()  # re-raises the worker's error here
+                except BrokenProcessPool as exc:
+                    raise TsuchiError(
+                        "a worker process stopped unexpectedly (out of memory, or a script "
+                        "calling prepare_batch without an if __name__ == '__main__' guard)"
+                    ) from exc
+        paths = [future.result() for future in futures]
+    return [item for path in paths for item in _load_results(path)]
 
 
 def _first_field(fields: Mapping[str, str], names: Sequence[str]) -> str:
@@ -767,7 +802,7 @@ def _write_reports(
         )
     write_csv(work / REPORT_CSV, _REPORT_HEADER, rows)
 
-    document = {
+    head = {
         "batch": batch_pdf.name,
         "records": records_csv.name if records_csv is not None else None,
         "profile": profile.name,
@@ -776,36 +811,49 @@ def _write_reports(
         "counts": dict(result.counts),
         "summary": list(result.summary),
         "print_pdf": f"{PAPER_DIR}/{PRINT_FILE}" if result.print_pdf else None,
-        "notices": [
-            {
-                "sequence": n.sequence,
-                "pages": list(n.pages),
-                "notice_number": n.notice_number,
-                "key": n.fields.get(key, ""),
-                "file": f"{n.path.parent.name}/{n.path.name}",
-                "sha256": n.sha256,
-                "record_row": n.record_row,
-                "outcome": n.outcome,
-                "differences": [dict(d) for d in n.differences],
-                "suggestion_row": n.suggestion_row,
-                "channel": n.channel,
-                "channel_reason": n.channel_reason,
-                "problems": [_problem_json(p) for p in n.problems],
-            }
-            for n in result.notices
-        ],
-        "records_without_notice": [
-            {
-                "record_row": pair.record_row,
-                "key": _record_key(result.records, pair.record_row),
-                "outcome": pair.outcome.value,
-                "suggested_notice": pair.suggestion.notice_sequence if pair.suggestion else None,
-                "problems": [_problem_json(p) for p in pair.problems],
-            }
-            for pair in record_pairs
-        ],
-        "problems": [_problem_json(p) for p in result.records.problems],
     }
+    notices = (
+        {
+            "sequence": n.sequence,
+            "pages": list(n.pages),
+            "notice_number": n.notice_number,
+            "key": n.fields.get(key, ""),
+            "file": f"{n.path.parent.name}/{n.path.name}",
+            "sha256": n.sha256,
+            "record_row": n.record_row,
+            "outcome": n.outcome,
+            "differences": [dict(d) for d in n.differences],
+            "suggestion_row": n.suggestion_row,
+            "channel": n.channel,
+            "channel_reason": n.channel_reason,
+            "problems": [_problem_json(p) for p in n.problems],
+        }
+        for n in result.notices
+    )
+    records = (
+        {
+            "record_row": pair.record_row,
+            "key": _record_key(result.records, pair.record_row),
+            "outcome": pair.outcome.value,
+            "suggested_notice": pair.suggestion.notice_sequence if pair.suggestion else None,
+            "problems": [_problem_json(p) for p in pair.problems],
+        }
+        for pair in record_pairs
+    )
+    problems = (_problem_json(p) for p in result.records.problems)
     partial = work / (REPORT_JSON + ".part")
-    partial.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # Written item by item: building the whole document first would hold every notice twice.
+    with partial.open("w", encoding="utf-8") as file:
+        file.write("{\n")
+        for name, value in head.items():
+            file.write(f" {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)},\n")
+        for index, (name, items) in enumerate(
+            (("notices", notices), ("records_without_notice", records), ("problems", problems))
+        ):
+            file.write(f" {json.dumps(name)}: [")
+            for position, item in enumerate(items):
+                file.write(",\n  " if position else "\n  ")
+                file.write(json.dumps(item, ensure_ascii=False))
+            file.write("\n ]" + (",\n" if index < 2 else "\n"))
+        file.write("}\n")
     partial.rename(work / REPORT_JSON)
