@@ -146,4 +146,3 @@ def test_other_department_cannot_see_review_or_page_images(batch, client):
     assert client.get(image).status_code == 404
     decide = reverse("batches:notice_decide", args=[batch.pk, notice.sequence])
     assert client.post(decide, {"decision": "accept"}).status_code == 404
-
