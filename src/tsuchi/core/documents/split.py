@@ -248,10 +248,15 @@ class _OpenPage:
     page: pdfium.PdfPage
     textpage: pdfium.PdfTextPage
     text: str
+    origin: tuple[float, float] | None = None
+    """Top-left corner of the crop box in PDF points, read on first use."""
 
     def rect_text(self, spec: FieldSpec) -> str:
         assert spec.rect_mm is not None  # noqa: S101 - callers pass rectangle fields only
-        left, _bottom, _right, top = self.page.get_cropbox()
+        if self.origin is None:
+            left, _bottom, _right, top = self.page.get_cropbox()
+            self.origin = (left, top)
+        left, top = self.origin
         x, y, width, height = spec.rect_mm
         # Profiles measure from the top-left in mm; PDF user space starts bottom-left in points.
         return str(
