@@ -236,9 +236,14 @@ class _PageReader:
 
     def open(self, number: int) -> _OpenPage:
         self.reads += 1
-        page = self.pdfium[number - 1]
-        textpage = page.get_textpage()
-        text = normalize_text(textpage.get_text_range())
+        try:
+            page = self.pdfium[number - 1]
+            textpage = page.get_textpage()
+            text = normalize_text(textpage.get_text_range())
+        except pdfium.PdfiumError as exc:
+            raise PdfError(
+                "the page cannot be read", location=Location(file=self.file, page=number)
+            ) from exc
         return _OpenPage(number, page, textpage, text)
 
 
