@@ -39,6 +39,10 @@ def render_page_png(path: str | Path, page_number: int, *, dpi: int = 100) -> by
             buffer = io.BytesIO()
             image.save(buffer, format="PNG", optimize=False)
             bitmap.close()
+        except pdfium.PdfiumError as exc:
+            raise PdfError(
+                "the page cannot be rendered", location=Location(file=path.name, page=page_number)
+            ) from exc
         finally:
             page.close()
     return buffer.getvalue()
