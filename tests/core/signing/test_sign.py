@@ -343,3 +343,20 @@ def test_rerun_skips_every_signed_output_whatever_its_last_signature_byte(
     sign_documents(inputs, out, _p12(test_pki), SigningSettings(), workers=1)
     summary = sign_documents(inputs, out, _p12(test_pki), SigningSettings(), workers=1)
     assert (summary.signed, summary.skipped) == (0, 64)
+
+
+def test_pdf_needing_repair_is_refused_not_signed(
+    test_pki: TestPki, make_pdfs: MakePdfs, tmp_path: Path
+) -> None:
+    inputs = make_pdfs(1)
+    source = inputs / "notice-000.pdf"
+    source.write_bytes(source.read_bytes().replace(b"startxref\n", b"startxref\n1", 1))
+    summary = sign_documents(inputs, tmp_path / "out", _p12(test_pki), SigningSettings())
+    assert summary.failed == 1
+    assert "damaged" in summary.errors[0][1]
+
+
+def test_output_directory_equal_to_input_is_refused(test_pki: TestPki, make_pdfs: MakePdfs) -> None:
+    inputs = make_pdfs(1)
+    with pytest.raises(SigningError, match="must differ"):
+        sign_documents(inputs, inputs, _p12(test_pki), SigningSettings())

@@ -362,6 +362,8 @@ def prepare_document(
         if annots is not None and (annots.is_indirect or not isinstance(annots, pikepdf.Array)):
             raise _NeedsGeneralPath
         size = int(pdf.trailer.Size)
+        if pdf.get_object((size, 0)) is not None or pdf.get_object((size + 1, 0)) is not None:
+            raise _NeedsGeneralPath  # a wrong /Size: new objects would shadow old ones
         sig_num, widget_num = size, size + 1
         page_num, page_gen = page.objgen
         root_num, root_gen = root.objgen
@@ -385,6 +387,13 @@ def prepare_document(
             new_id = secrets.token_hex(16).encode()
             trailer_extra += b" /ID [ <" + new_id + b"> <" + new_id + b"> ]"
         xref_is_stream = data[prev : prev + 4] != b"xref"
+        if pdf.get_warnings():
+            # qpdf had to repair the file; an update chained to its broken cross-reference
+            # data would depend on every reader repairing it the same way.
+            raise PdfError(
+                "the PDF is damaged (its cross-reference data needed repair); save it again",
+                location=Location(file=name),
+            )
 
     contents_length = 2 * bytes_reserved
     out = bytearray(data)
@@ -801,6 +810,9 @@ def sign_documents(
     names = [d.source.name for d in documents]
     if len(set(names)) != len(names):
         raise SigningError("two input files have the same name; outputs would collide")
+    target = out_dir.resolve()
+    if any(d.source.parent.resolve() == target for d in documents):
+        raise SigningError("the output directory must differ from the input directory")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
