@@ -256,7 +256,7 @@ def test_reports_list_every_notice_and_record_without_notice(
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == 7
-    assert rows[2]["differences"] == "applicant_name: notice '佐藤 一郎' / record '佐藤 二郎'"
+    assert rows[2]["differences"] == "applicant_name: notice 「佐藤 一郎」 / record 「佐藤 二郎」"
     assert rows[6]["outcome"] == "record_without_notice"
     assert rows[6]["record_row"] == "7"
     assert "taro@example.jp" not in raw.decode("utf-8-sig")  # contacts are not the clerk's task

@@ -704,6 +704,14 @@ def _summary(
             if len(pages) == 1
             else f"{len(pages)} pages have no readable text"
         )
+    shared = {p.location.row for o in outcomes for p in o.problems if p.code == "contact_shared"}
+    if shared:
+        yield (
+            "1 record shares its email address or mobile number with another applicant"
+            if len(shared) == 1
+            else f"{len(shared)} records share their email address or mobile number with"
+            " another applicant"
+        )
     yield from table.summary()
 
 
@@ -772,7 +780,7 @@ def _write_reports(
                 "" if notice.record_row is None else str(notice.record_row),
                 notice.outcome,
                 "; ".join(
-                    f"{d['field']}: notice {d['notice_value']!r} / record {d['record_value']!r}"
+                    f"{d['field']}: notice 「{d['notice_value']}」 / record 「{d['record_value']}」"
                     for d in notice.differences
                 ),
                 "" if notice.suggestion_row is None else str(notice.suggestion_row),
