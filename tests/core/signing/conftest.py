@@ -11,7 +11,6 @@ import functools
 import http.server
 import io
 import shutil
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+from tests.core.signing.helpers import make_pdfsig
 
 from tsuchi.core.samples.pki import TestPki, make_test_pki
 
@@ -136,22 +136,5 @@ def make_pdfs(tmp_path: Path, _notice_template: Path) -> Callable[[int], Path]:
 @pytest.fixture(scope="session")
 def pdfsig(test_pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], str]:
     """Return a function running poppler's ``pdfsig`` with an NSS db trusting the test root."""
-    if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
-        pytest.skip("poppler-utils and libnss3-tools are needed")
     nss = tmp_path_factory.mktemp("nss")
-    db = f"sql:{nss}"
-    subprocess.run(["certutil", "-N", "--empty-password", "-d", db], check=True)
-    subprocess.run(
-        ["certutil", "-A", "-n", "root", "-t", "CT,C,C", "-i", str(test_pki.root_cert), "-d", db],
-        check=True,
-    )
-    inter = str(test_pki.intermediate_cert)
-    subprocess.run(["certutil", "-A", "-n", "inter", "-t", ",,", "-i", inter, "-d", db], check=True)
-
-    def run(path: Path) -> str:
-        result = subprocess.run(
-            ["pdfsig", "-nssdir", db, str(path)], capture_output=True, text=True, check=False
-        )
-        return result.stdout + result.stderr
-
-    return run
+    return make_pdfsig(test_pki.root_cert, nss, test_pki.intermediate_cert)

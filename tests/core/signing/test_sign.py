@@ -10,7 +10,12 @@ import pikepdf
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko_certvalidator import ValidationContext
-from tests.core.signing.helpers import assert_pdfsig_valid, signature_count, validate
+from tests.core.signing.helpers import (
+    assert_pdfsig_valid,
+    make_pdfsig,
+    signature_count,
+    validate,
+)
 
 from tsuchi.core.errors import CertificateError, SigningError
 from tsuchi.core.samples.pki import TestPki, make_test_pki
@@ -59,8 +64,10 @@ def test_other_key_types_sign_and_validate(
         make_pdfs(3), tmp_path / "out", _p12(pki), SigningSettings(), workers=1
     )
     assert summary.signed == 3
+    pdfsig = make_pdfsig(pki.root_cert, tmp_path / "nss")
     for output in (tmp_path / "out").iterdir():
         validate(output, context)
+        assert_pdfsig_valid(pdfsig(output))
 
 
 def test_two_worker_processes_sign_every_document(
