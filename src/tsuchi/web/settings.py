@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tsuchi.accounts",
     "tsuchi.batches",
     "tsuchi.evidence",
+    "tsuchi.api",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +146,33 @@ STORAGES = {
 }
 TSUCHI_PROFILES_DIR = Path(os.environ.get("TSUCHI_PROFILES_DIR", BASE_DIR / "profiles"))
 
+# Server-side signing (docs/signing-server.md): a PKCS#12 file or a PKCS#11 token (HSM). No key
+# configured means the batch page offers no server-side signing; development falls back to the
+# demo key under var/demo-pki/ when `load_demo` has made one.
+TSUCHI_SIGNING = {
+    "pkcs12": os.environ.get("TSUCHI_SIGNING_PKCS12", ""),
+    "pkcs12_password": os.environ.get("TSUCHI_SIGNING_PKCS12_PASSWORD", ""),
+    "pkcs11_module": os.environ.get("TSUCHI_SIGNING_PKCS11_MODULE", ""),
+    "pkcs11_token": os.environ.get("TSUCHI_SIGNING_PKCS11_TOKEN", ""),
+    "pkcs11_key": os.environ.get("TSUCHI_SIGNING_PKCS11_KEY", ""),
+    "pkcs11_pin": os.environ.get("TSUCHI_SIGNING_PKCS11_PIN", ""),
+    "trust_roots": [p for p in os.environ.get("TSUCHI_TRUST_ROOTS", "").split(":") if p],
+    "tsa_url": os.environ.get("TSUCHI_TSA_URL", ""),
+    "workers": int(os.environ.get("TSUCHI_SIGNING_WORKERS", "0")) or None,
+}
+TSUCHI_DEMO_PKI_DIR = VAR_DIR / "demo-pki"
+if PRODUCTION:
+    _key_file = TSUCHI_SIGNING["pkcs12"] or TSUCHI_SIGNING["pkcs11_module"]
+    if _key_file and not os.access(_key_file, os.R_OK):
+        raise ImproperlyConfigured(
+            f"The signing key {_key_file} is configured but cannot be read "
+            "(TSUCHI_SIGNING_PKCS12 / TSUCHI_SIGNING_PKCS11_MODULE)."
+        )
+    if TSUCHI_SIGNING["pkcs12"] and not TSUCHI_SIGNING["pkcs12_password"]:
+        raise ImproperlyConfigured("TSUCHI_SIGNING_PKCS12_PASSWORD must be set with the key.")
+    if _key_file and not TSUCHI_SIGNING["trust_roots"]:
+        raise ImproperlyConfigured("TSUCHI_TRUST_ROOTS must name the roots the key chains to.")
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [Path(__file__).parent / "static"]
 STATIC_ROOT = VAR_DIR / "static"
@@ -193,4 +221,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TSUCHI_LOG_LEVEL", "INFO")},
+    "loggers": {"pikepdf": {"level": "WARNING"}},
 }
