@@ -89,6 +89,7 @@ class Batch(models.Model):
         _("application records CSV"), upload_to=batch_upload_path, blank=True
     )
     prepare_report = models.JSONField(_("preparation report"), default=dict, blank=True)
+    signing_progress = models.JSONField(_("server-side signing"), default=dict, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tsuchi.batches import review_views, views
+from tsuchi.batches import review_views, signing_views, views
 
 app_name = "batches"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("<int:batch_id>/progress.json", views.batch_progress, name="progress"),
     path("<int:batch_id>/upload/", views.batch_upload, name="upload"),
     path("<int:batch_id>/copy/", views.batch_copy, name="copy"),
+    path("<int:batch_id>/sign/", signing_views.batch_sign, name="sign"),
+    path(
+        "<int:batch_id>/signing.json",
+        signing_views.batch_signing_progress,
+        name="signing_progress",
+    ),
     re_path(
         r"^(?P<batch_id>[0-9]+)/(?P<action>submit|approve|return|cancel|send)/$",
         views.batch_action,

@@ -14,4 +14,5 @@ if "staff" in settings.MOUNT:
         path("accounts/", include("tsuchi.accounts.urls")),
         path("batches/", include("tsuchi.batches.urls")),
         path("admin/", admin.site.urls),
+        path("api/", include("tsuchi.api.urls")),
     ]
