@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tsuchi.batches import review_views, signing_views, views
+from tsuchi.batches import designer_views, review_views, signing_views, views
 
 app_name = "batches"
 
@@ -42,5 +42,47 @@ urlpatterns = [
         "<int:batch_id>/records/<int:row>/acknowledge/",
         review_views.record_acknowledge,
         name="record_acknowledge",
+    ),
+    path("profiles/", designer_views.profile_list, name="profiles"),
+    path("profiles/<int:department_id>/designer/", designer_views.designer, name="designer"),
+    path(
+        "profiles/<int:department_id>/designer/save/",
+        designer_views.designer_save,
+        name="designer_save",
+    ),
+    path(
+        "profiles/<int:department_id>/designer/preview/",
+        designer_views.designer_preview,
+        name="designer_preview",
+    ),
+    path(
+        "profiles/<int:department_id>/designer/test/",
+        designer_views.designer_test,
+        name="designer_test",
+    ),
+    path(
+        "profiles/<int:department_id>/designer/csv/",
+        designer_views.csv_columns,
+        name="designer_csv",
+    ),
+    path(
+        "profiles/<int:department_id>/designer/sample/",
+        designer_views.sample_upload,
+        name="designer_sample",
+    ),
+    path(
+        "profiles/<int:department_id>/designer/samples/<str:sample>/pages/<int:page>.png",
+        designer_views.sample_page_image,
+        name="designer_page",
+    ),
+    path(
+        "profiles/<int:department_id>/designer/samples/<str:sample>/pages/<int:page>/boxes.json",
+        designer_views.sample_page_boxes,
+        name="designer_boxes",
+    ),
+    path(
+        "profiles/<int:department_id>/<int:profile_id>/delete/",
+        designer_views.profile_delete,
+        name="profile_delete",
     ),
 ]
