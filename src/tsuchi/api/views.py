@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from tsuchi.api.auth import batch_get_for_token, token_from_request
+from tsuchi.api.models import ApiToken
 from tsuchi.api.services import api_token_touch
 from tsuchi.batches import signing
 from tsuchi.batches.services import TransitionError
@@ -35,9 +36,10 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
     return response
 
 
-def _throttled(token_id: int) -> bool:
+def _throttled(token: ApiToken) -> bool:
     limit = getattr(settings, "TSUCHI_API_UPLOADS_PER_MINUTE", UPLOADS_PER_MINUTE)
-    key = f"tsuchi-api-uploads:{token_id}:{int(time.time() // 60)}"
+    # Keyed by the token's hash, not its id: ids are reused after a deleted row.
+    key = f"tsuchi-api-uploads:{token.token_hash[:24]}:{int(time.time() // 60)}"
     cache.add(key, 0, timeout=120)
     return cache.incr(key) > limit
 
@@ -49,7 +51,7 @@ def signed_package(request: HttpRequest, batch_id: int) -> JsonResponse:
     token = token_from_request(request)
     if token is None:
         return _error(401, "unauthorized", _("A valid API token is required."))
-    if _throttled(token.pk):
+    if _throttled(token):
         return _error(429, "too_many_requests", _("Too many uploads; wait a minute."))
     batch = batch_get_for_token(token, batch_id)
     if batch is None:
