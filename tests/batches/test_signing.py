@@ -166,3 +166,33 @@ def test_demo_key_is_made_once_with_a_private_password_file(tmp_path, settings):
     assert config is not None
     assert config.demo
     assert signing.signer_fingerprint(config)
+
+
+def test_a_second_start_is_refused_while_a_run_is_queued(batch, preparer, server_key):
+    signing.batch_start_signing(batch=batch, actor=Actor.staff(preparer))
+    with pytest.raises(TransitionError, match="already running"):
+        signing.batch_start_signing(batch=batch, actor=Actor.staff(preparer))
+
+
+def test_production_refuses_to_start_with_an_unreadable_key(tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSUCHI_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tsuchi.web.settings",
+        TSUCHI_ENV="production",
+        TSUCHI_SECRET_KEY="s" * 50,
+        TSUCHI_ALLOWED_HOSTS="tsuchi.example.jp",
+        TSUCHI_SIGNING_PKCS12=str(tmp_path / "missing.p12"),
+        TSUCHI_SIGNING_PKCS12_PASSWORD="x",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "missing.p12" in result.stderr

@@ -19,11 +19,13 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tsuchi.accounts.selectors import user_can
@@ -172,8 +174,6 @@ def ensure_demo_signing_key(var_dir: Path) -> tuple[Path, str]:
     p12, password_file = directory / "office.p12", directory / DEMO_PASSWORD_FILE
     if p12.is_file() and password_file.is_file() and (directory / "office.pem").is_file():
         cert = x509.load_pem_x509_certificate((directory / "office.pem").read_bytes())
-        from django.utils import timezone
-
         remaining = cert.not_valid_after_utc - timezone.now()
         if remaining.days > 30:
             return p12, password_file.read_text(encoding="utf-8").strip()
@@ -259,10 +259,7 @@ def _queue_signing(*, batch: Batch, actor: Actor, config: SigningConfiguration) 
     _require(batch.state == BatchState.REVIEW, _("Only a batch in review can be signed."))
     unresolved = services.batch_unresolved_count(batch)
     _require(unresolved == 0, _("%(count)d notices still need review.") % {"count": unresolved})
-    _require(
-        (batch.signing_progress or {}).get("state") not in {"queued", "running"},
-        _("Signing is already running for this batch."),
-    )
+    _require(not signing_in_progress(batch), _("Signing is already running for this batch."))
     total = _unsigned_electronic(batch).count()
     _require(total > 0, _("Every electronic notice is already signed."))
     batch.signing_progress = {
@@ -270,6 +267,7 @@ def _queue_signing(*, batch: Batch, actor: Actor, config: SigningConfiguration) 
         "done": 0,
         "total": total,
         "started_by": actor.user.pk if actor.user is not None else None,
+        "at": timezone.now().isoformat(),
     }
     batch.save(update_fields=["signing_progress", "updated_at"])
     event_record(
@@ -285,8 +283,26 @@ def _queue_signing(*, batch: Batch, actor: Actor, config: SigningConfiguration) 
     return batch
 
 
+STALE_AFTER = timedelta(minutes=30)
+"""A run whose progress has not moved for this long is taken as abandoned (its worker died),
+so signing may be started again."""
+
+
+def signing_in_progress(batch: Batch) -> bool:
+    """A server-side signing run is queued or running (and not abandoned)."""
+    progress = batch.signing_progress or {}
+    if progress.get("state") not in {"queued", "running"}:
+        return False
+    try:
+        moved = datetime.fromisoformat(progress["at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return timezone.now() - moved < STALE_AFTER
+
+
 def _store_progress(batch_id: int, progress: dict[str, Any]) -> None:
     # A progress figure is not a state change: no event, no service.
+    progress = {**progress, "at": timezone.now().isoformat()}
     Batch.objects.filter(pk=batch_id).update(signing_progress=progress)
 
 

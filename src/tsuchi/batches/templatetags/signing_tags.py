@@ -23,6 +23,6 @@ def signing_status(batch: Batch) -> dict[str, Any]:
         "signed": electronic.exclude(signed_sha256="").count(),
         "available": config is not None,
         "key": config.describe() if config is not None else "",
-        "running": progress.get("state") in {"queued", "running"},
+        "running": signing.signing_in_progress(batch),
         "progress": progress,
     }
