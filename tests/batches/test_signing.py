@@ -11,7 +11,13 @@ from django.urls import reverse
 
 from tests.api.helpers import configure_server_key, prepared_pdf_notices
 from tests.builders import batch_in_review, make_department, make_staff
-from tests.core.signing.conftest import crl_server_url, pdfsig, pki_dir, test_pki  # noqa: F401
+from tests.core.signing.conftest import (  # noqa: F401
+    crl_server_url,
+    pdfsig,
+    pki_dir,
+    test_pki,
+    tsa_url,
+)
 from tests.core.signing.helpers import assert_pdfsig_valid
 from tsuchi.accounts.models import Role
 from tsuchi.batches import services, signing
@@ -196,3 +202,32 @@ def test_production_refuses_to_start_with_an_unreadable_key(tmp_path):
     )
     assert result.returncode != 0
     assert "missing.p12" in result.stderr
+
+
+def test_b_t_batch_is_signed_with_a_trusted_timestamp(
+    batch,
+    preparer,
+    server_key,
+    settings,
+    tsa_url,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    settings.TSUCHI_SIGNING = {**settings.TSUCHI_SIGNING, "tsa_url": tsa_url}
+    batch.signing_level = "B-T"
+    batch.save(update_fields=["signing_level"])
+    batch = _start(batch, preparer, django_capture_on_commit_callbacks)
+    assert batch.signing_progress["signed"] == 2
+    notice = batch.notices.filter(channel=Channel.ELECTRONIC).first()
+    with notice.signed_document.open("rb") as handle:
+        verdict = verify_pdf(handle.read(), trust_roots=load_trust_roots([server_key.root_cert]))
+    assert verdict.valid_as_issued, verdict.reasons
+    assert verdict.timestamp is not None
+    assert verdict.timestamp.trusted
+
+
+def test_page_shows_progress_while_signing_is_queued(batch, preparer, server_key, client):
+    signing.batch_start_signing(batch=batch, actor=Actor.staff(preparer))
+    client.force_login(preparer)
+    page = client.get(reverse("batches:detail", args=[batch.pk])).content.decode()
+    assert 'id="sign-progress"' in page
+    assert reverse("batches:signing_progress", args=[batch.pk]) in page
