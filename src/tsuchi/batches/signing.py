@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,17 +124,17 @@ def _demo_configuration() -> SigningConfiguration | None:
 def signing_configuration() -> SigningConfiguration | None:
     """The server's signing key as configured; ``None`` when server-side signing is off."""
     conf = _configured()
-    common = {
-        "trust_roots": tuple(Path(p) for p in conf.get("trust_roots") or ()),
-        "tsa_url": conf.get("tsa_url") or None,
-        "workers": conf.get("workers") or None,
-    }
+    trust_roots = tuple(Path(p) for p in conf.get("trust_roots") or ())
+    tsa_url: str | None = conf.get("tsa_url") or None
+    workers: int | None = conf.get("workers") or None
     if conf.get("pkcs12"):
         return SigningConfiguration(
             key_store="pkcs12",
             pkcs12_path=Path(conf["pkcs12"]),
             pkcs12_password=conf.get("pkcs12_password", ""),
-            **common,
+            trust_roots=trust_roots,
+            tsa_url=tsa_url,
+            workers=workers,
         )
     if conf.get("pkcs11_module"):
         return SigningConfiguration(
@@ -142,18 +143,19 @@ def signing_configuration() -> SigningConfiguration | None:
             pkcs11_token=conf.get("pkcs11_token", ""),
             pkcs11_key=conf.get("pkcs11_key", ""),
             pkcs11_pin=conf.get("pkcs11_pin", ""),
-            **common,
+            trust_roots=trust_roots,
+            tsa_url=tsa_url,
+            workers=workers,
         )
     demo = _demo_configuration()
     if demo is not None:
-        roots = common["trust_roots"] or demo.trust_roots
         return SigningConfiguration(
             key_store="pkcs12",
             pkcs12_path=demo.pkcs12_path,
             pkcs12_password=demo.pkcs12_password,
-            trust_roots=roots,
-            tsa_url=common["tsa_url"],
-            workers=common["workers"],
+            trust_roots=trust_roots or demo.trust_roots,
+            tsa_url=tsa_url,
+            workers=workers,
             demo=True,
         )
     return None
@@ -206,7 +208,7 @@ def verification_url_for(notice: Notice) -> str | None:
 
 def _signing_settings(batch: Batch, config: SigningConfiguration) -> SigningSettings:
     return SigningSettings(
-        level=batch.signing_level,  # type: ignore[arg-type]
+        level=batch.signing_level,
         tsa_url=config.tsa_url,
         trust_roots=config.trust_roots,
     )
@@ -220,7 +222,7 @@ def _require(condition: bool, message: str) -> None:
         raise TransitionError(message)
 
 
-def _unsigned_electronic(batch: Batch):
+def _unsigned_electronic(batch: Batch) -> QuerySet[Notice]:
     return batch.notices.filter(channel=Channel.ELECTRONIC, signed_sha256="").order_by("sequence")
 
 
