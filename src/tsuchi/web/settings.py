@@ -130,6 +130,17 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by all processes in production (login throttling, rate limits): Redis when configured.
+if os.environ.get("TSUCHI_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["TSUCHI_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TSUCHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -187,6 +198,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+LOGIN_FAILURE_LIMIT = int(os.environ.get("TSUCHI_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_LOCKOUT_SECONDS = 15 * 60
 LOGIN_REDIRECT_URL = "batches:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
