@@ -70,6 +70,12 @@ _LABEL_ENDINGS = (
 )  # fmt: skip
 _LABEL_SPLIT = re.compile(r"^(?P<label>[^\s:：]{1,16}?)\s*(?:[:：]\s*|\s+)(?P<value>\S.*)$")
 _DIGITS = re.compile(r"[0-9]+")
+_SPECIAL = re.compile(r"([\\.^$*+?{}\[\]|()])")
+
+
+def _escape(text: str) -> str:
+    """``re.escape`` without escaping ``-`` and spaces, so proposals read as the clerk wrote."""
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +384,7 @@ def propose(box: TextBox, boxes: list[TextBox]) -> dict[str, str]:
         if neighbour is not None:
             label = neighbour.text.rstrip(":：")
     return {
-        "label": re.escape(label) if label else "",
+        "label": _escape(label) if label else "",
         "label_text": label,
         "value": value,
         "pattern": _code_pattern(value),
@@ -422,10 +428,10 @@ def _code_pattern(value: str) -> str:
     parts: list[str] = []
     position = 0
     for run in _DIGITS.finditer(value):
-        parts.append(re.escape(value[position : run.start()]))
+        parts.append(_escape(value[position : run.start()]))
         parts.append(rf"\d{{{len(run.group())}}}")
         position = run.end()
-    parts.append(re.escape(value[position:]))
+    parts.append(_escape(value[position:]))
     return "".join(parts)
 
 
