@@ -10,4 +10,9 @@ urlpatterns = [
         views.signed_package,
         name="signed_package",
     ),
+    path(
+        "batches/<int:batch_id>/notices-to-sign",
+        views.signing_package,
+        name="signing_package",
+    ),
 ]

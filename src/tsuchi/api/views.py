@@ -9,15 +9,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tsuchi.api.auth import batch_get_for_token, token_from_request
 from tsuchi.api.models import ApiToken
 from tsuchi.api.services import api_token_touch
-from tsuchi.batches import signing
+from tsuchi.batches import packages, signing
 from tsuchi.batches.services import TransitionError
 from tsuchi.evidence.models import ActorKind
 from tsuchi.evidence.services import Actor
@@ -92,3 +92,31 @@ def signed_package(request: HttpRequest, batch_id: int) -> JsonResponse:
             return _error(409, "wrong_state", str(exc))
     logger.info("batch %s signed package from token %s: %s", batch.pk, token.pk, outcome.imported)
     return JsonResponse(outcome.as_json(), status=200 if outcome.imported else 422)
+
+
+@require_GET
+def signing_package(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The zip of notices to sign on the terminal (see docs/api.md)."""
+    token = token_from_request(request)
+    if token is None:
+        return _error(401, "unauthorized", _("A valid API token is required."))
+    batch = batch_get_for_token(token, batch_id)
+    if batch is None:
+        return _error(404, "not_found", _("No such batch."))
+    actor = Actor(
+        ActorKind.SYSTEM,
+        ip_address=request.META.get("REMOTE_ADDR"),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
+    )
+    try:
+        spool, count = packages.spool_signing_package(batch=batch, actor=actor)
+    except TransitionError as exc:
+        return _error(409, "not_ready", str(exc))
+    api_token_touch(token)
+    logger.info("batch %s: %s notices sent to terminal token %s", batch.pk, count, token.pk)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=f"batch-{batch.pk}-to-sign.zip",
+        content_type="application/zip",
+    )

@@ -57,15 +57,15 @@ COPIED_FIELDS = (
 )
 
 
-def _require(condition: bool, message: str) -> None:
+def require(condition: bool, message: str) -> None:
     if not condition:
         raise TransitionError(message)
 
 
-def _require_permission(actor: Actor, permission: str, batch: Batch) -> None:
+def require_permission(actor: Actor, permission: str, batch: Batch) -> None:
     if actor.kind == "system":
         return
-    _require(
+    require(
         actor.user is not None and user_can(actor.user, permission, batch.department_id),
         _("You do not have permission to do this in this department."),
     )
@@ -93,7 +93,7 @@ def batch_create(
     *, department: Department, title: str, notice_type: str, actor: Actor, **settings: Any
 ) -> Batch:
     """Create a draft batch in a department where the actor may prepare."""
-    _require(
+    require(
         actor.user is not None and user_can(actor.user, "prepare", department.pk),
         _("You do not have permission to do this in this department."),
     )
@@ -133,8 +133,8 @@ def batch_attach_sources(
 ) -> Batch:
     """Store the core system's batch PDF and the e-application CSV on a draft batch."""
     batch = _locked(batch)
-    _require_permission(actor, "prepare", batch)
-    _require(batch.state == BatchState.DRAFT, _("Files can only be replaced on a draft batch."))
+    require_permission(actor, "prepare", batch)
+    require(batch.state == BatchState.DRAFT, _("Files can only be replaced on a draft batch."))
     batch.batch_pdf.save(batch_pdf.name, batch_pdf, save=False)
     update_fields = ["batch_pdf"]
     if records_csv is not None:
@@ -154,9 +154,9 @@ def batch_attach_sources(
 def batch_start_preparation(*, batch: Batch, actor: Actor) -> Batch:
     """draft → preparing: the uploaded batch PDF and CSV are being split and cross-checked."""
     batch = _locked(batch)
-    _require_permission(actor, "prepare", batch)
-    _require(batch.state == BatchState.DRAFT, _("Only a draft batch can be prepared."))
-    _require(bool(batch.batch_pdf), _("Upload the batch PDF first."))
+    require_permission(actor, "prepare", batch)
+    require(batch.state == BatchState.DRAFT, _("Only a draft batch can be prepared."))
+    require(bool(batch.batch_pdf), _("Upload the batch PDF first."))
     return _set_state(batch, BatchState.PREPARING, kind="batch.preparation_started", actor=actor)
 
 
@@ -251,7 +251,7 @@ def batch_finish_preparation(
     """preparing → review with the prepared notices and records stored whole, or back to
     draft (storing nothing) when preparation failed; the report is kept either way."""
     batch = _locked(batch)
-    _require(batch.state == BatchState.PREPARING, _("The batch is not being prepared."))
+    require(batch.state == BatchState.PREPARING, _("The batch is not being prepared."))
     batch.prepare_report = report
     if failed:
         return _set_state(
@@ -281,8 +281,8 @@ def notice_attach_signed(*, notice: Notice, signed: bytes, actor: Actor) -> Noti
     notice's signed PDF once the batch has been signed off.
     """
     notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
-    _require_permission(actor, "prepare", notice.batch)
-    _require(
+    require_permission(actor, "prepare", notice.batch)
+    require(
         notice.batch.state == BatchState.REVIEW,
         _("Signed notices can only be added while the batch is in review."),
     )
@@ -326,13 +326,13 @@ def notice_review(
     never changes); once no difference is left the notice counts as accepted.
     """
     notice = Notice.objects.select_for_update().select_related("batch", "record").get(pk=notice.pk)
-    _require_permission(actor, "prepare", notice.batch)
-    _require(notice.batch.state == BatchState.REVIEW, _("The batch is not in review."))
-    _require(decision in REVIEW_DECISIONS, _("Unknown decision."))
+    require_permission(actor, "prepare", notice.batch)
+    require(notice.batch.state == BatchState.REVIEW, _("The batch is not in review."))
+    require(decision in REVIEW_DECISIONS, _("Unknown decision."))
     update_fields = ["reconciliation", "channel", "channel_reason"]
     if decision == "correct":
         remaining = [d for d in notice.differences if d.get("field") != field]
-        _require(
+        require(
             notice.record is not None and len(remaining) < len(notice.differences),
             _("There is no such difference to correct."),
         )
@@ -369,8 +369,8 @@ def notice_review(
 def record_acknowledge(*, record: ApplicationRecord, actor: Actor) -> ApplicationRecord:
     """Confirm that an application record rightly has no notice in this batch."""
     record = ApplicationRecord.objects.select_for_update().select_related("batch").get(pk=record.pk)
-    _require_permission(actor, "prepare", record.batch)
-    _require(record.batch.state == BatchState.REVIEW, _("The batch is not in review."))
+    require_permission(actor, "prepare", record.batch)
+    require(record.batch.state == BatchState.REVIEW, _("The batch is not in review."))
     record.acknowledged = True
     record.save(update_fields=["acknowledged"])
     event_record(
@@ -386,13 +386,13 @@ def record_acknowledge(*, record: ApplicationRecord, actor: Actor) -> Applicatio
 def batch_mark_signed(*, batch: Batch, actor: Actor) -> Batch:
     """review → signed: every notice is resolved and every electronic notice is signed."""
     batch = _locked(batch)
-    _require_permission(actor, "prepare", batch)
-    _require(batch.state == BatchState.REVIEW, _("Only a batch in review can be signed."))
-    _require(batch.notices.exists(), _("The batch has no notices."))
+    require_permission(actor, "prepare", batch)
+    require(batch.state == BatchState.REVIEW, _("Only a batch in review can be signed."))
+    require(batch.notices.exists(), _("The batch has no notices."))
     unresolved = batch_unresolved_count(batch)
-    _require(unresolved == 0, _("%(count)d notices still need review.") % {"count": unresolved})
+    require(unresolved == 0, _("%(count)d notices still need review.") % {"count": unresolved})
     unsigned = batch.notices.filter(channel=Channel.ELECTRONIC, signed_sha256="").count()
-    _require(unsigned == 0, _("%(count)d notices are not signed yet.") % {"count": unsigned})
+    require(unsigned == 0, _("%(count)d notices are not signed yet.") % {"count": unsigned})
     if actor.user is not None:
         batch.submitted_by = actor.user  # type: ignore[assignment]
     return _set_state(
@@ -411,10 +411,10 @@ def batch_approve(*, batch: Batch, actor: Actor) -> Batch:
     Electronic notices become ready (連絡スタンバイ); paper notices become paper.
     """
     batch = _locked(batch)
-    _require(actor.user is not None, _("Only a staff member can approve."))
-    _require_permission(actor, "approve", batch)
-    _require(batch.state == BatchState.SIGNED, _("Only a signed batch can be approved."))
-    _require(
+    require(actor.user is not None, _("Only a staff member can approve."))
+    require_permission(actor, "approve", batch)
+    require(batch.state == BatchState.SIGNED, _("Only a signed batch can be approved."))
+    require(
         actor.user.pk not in _preparers(batch),  # type: ignore[union-attr]
         _("The approver must be someone other than the preparer of the batch."),
     )
@@ -436,8 +436,8 @@ def batch_approve(*, batch: Batch, actor: Actor) -> Batch:
 def batch_return(*, batch: Batch, reason: str, actor: Actor) -> Batch:
     """signed → review: the approver sends the batch back for correction."""
     batch = _locked(batch)
-    _require_permission(actor, "approve", batch)
-    _require(batch.state == BatchState.SIGNED, _("Only a signed batch can be returned."))
+    require_permission(actor, "approve", batch)
+    require(batch.state == BatchState.SIGNED, _("Only a signed batch can be returned."))
     return _set_state(batch, BatchState.REVIEW, kind="batch.returned", actor=actor, reason=reason)
 
 
@@ -445,9 +445,9 @@ def batch_return(*, batch: Batch, reason: str, actor: Actor) -> Batch:
 def batch_start_sending(*, batch: Batch, actor: Actor) -> Batch:
     """approved → sending. Nothing is sent before the batch is signed and approved."""
     batch = _locked(batch)
-    _require_permission(actor, "prepare", batch)
-    _require(batch.state == BatchState.APPROVED, _("Only an approved batch can be sent."))
-    _require(batch.approved_by_id is not None, _("The batch has not been approved."))
+    require_permission(actor, "prepare", batch)
+    require(batch.state == BatchState.APPROVED, _("Only an approved batch can be sent."))
+    require(batch.approved_by_id is not None, _("The batch has not been approved."))
     return _set_state(batch, BatchState.SENDING, kind="batch.sending_started", actor=actor)
 
 
@@ -455,9 +455,9 @@ def batch_start_sending(*, batch: Batch, actor: Actor) -> Batch:
 def batch_finish(*, batch: Batch, actor: Actor) -> Batch:
     """sending → done, once no notice is waiting or being sent."""
     batch = _locked(batch)
-    _require(batch.state == BatchState.SENDING, _("The batch is not being sent."))
+    require(batch.state == BatchState.SENDING, _("The batch is not being sent."))
     waiting = batch.notices.filter(status__in=[NoticeStatus.READY, NoticeStatus.SENDING]).count()
-    _require(waiting == 0, _("%(count)d notices are still waiting.") % {"count": waiting})
+    require(waiting == 0, _("%(count)d notices are still waiting.") % {"count": waiting})
     return _set_state(batch, BatchState.DONE, kind="batch.done", actor=actor)
 
 
@@ -465,8 +465,8 @@ def batch_finish(*, batch: Batch, actor: Actor) -> Batch:
 def batch_cancel(*, batch: Batch, reason: str, actor: Actor) -> Batch:
     """Cancel a batch that has not started sending."""
     batch = _locked(batch)
-    _require_permission(actor, "prepare", batch)
-    _require(
+    require_permission(actor, "prepare", batch)
+    require(
         batch.state not in {BatchState.SENDING, BatchState.DONE, BatchState.CANCELLED},
         _("A batch that has started sending cannot be cancelled; withdraw its notices instead."),
     )
@@ -517,7 +517,7 @@ def _notice_set_status(
     notice: Notice, status: str, *, actor: Actor, data: dict[str, Any] | None = None
 ) -> Notice:
     allowed, kind = NOTICE_TRANSITIONS[status]
-    _require(
+    require(
         notice.status in allowed,
         _("A notice that is %(current)s cannot become %(target)s.")
         % {
@@ -548,12 +548,12 @@ def notice_mark_sending(*, notice: Notice, actor: Actor) -> Notice:
     """ready → sending. Refused unless the batch is sending (signed and approved) and the
     notice itself is electronic and signed."""
     notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
-    _require(
+    require(
         notice.batch.state == BatchState.SENDING,
         _("Nothing is sent before the batch is signed and approved."),
     )
-    _require(notice.channel == Channel.ELECTRONIC, _("A paper notice is not sent electronically."))
-    _require(notice.is_signed, _("The notice is not signed."))
+    require(notice.channel == Channel.ELECTRONIC, _("A paper notice is not sent electronically."))
+    require(notice.is_signed, _("The notice is not signed."))
     return _notice_set_status(notice, NoticeStatus.SENDING, actor=actor)
 
 
@@ -574,7 +574,7 @@ def notice_mark_failed(*, notice: Notice, reason: str, actor: Actor) -> Notice:
 @transaction.atomic
 def notice_mark_opened(*, notice: Notice, actor: Actor) -> Notice:
     """sent → opened: only the verified resident's download counts as opening (既読)."""
-    _require(actor.kind == "resident", _("Only the resident's download marks a notice opened."))
+    require(actor.kind == "resident", _("Only the resident's download marks a notice opened."))
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     return _notice_set_status(notice, NoticeStatus.OPENED, actor=actor)
 
@@ -583,7 +583,7 @@ def notice_mark_opened(*, notice: Notice, actor: Actor) -> Notice:
 def notice_move_to_paper(*, notice: Notice, reason: str, actor: Actor) -> Notice:
     """Fall back to paper delivery for one notice."""
     notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
-    _require_permission(actor, "prepare", notice.batch)
+    require_permission(actor, "prepare", notice.batch)
     if notice.status == NoticeStatus.PENDING:
         notice.channel = Channel.PAPER
         notice.channel_reason = "staff"
@@ -603,5 +603,5 @@ def notice_move_to_paper(*, notice: Notice, reason: str, actor: Actor) -> Notice
 def notice_withdraw(*, notice: Notice, reason: str, actor: Actor) -> Notice:
     """Withdraw a notice (it will not be sent, and can no longer be opened)."""
     notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
-    _require_permission(actor, "prepare", notice.batch)
+    require_permission(actor, "prepare", notice.batch)
     return _notice_set_status(notice, NoticeStatus.WITHDRAWN, actor=actor, data={"reason": reason})

@@ -31,8 +31,9 @@ from django.utils.translation import gettext as _
 
 from tsuchi.accounts.selectors import user_can
 from tsuchi.batches import services
-from tsuchi.batches.models import Batch, BatchState, Channel, Notice, SigningLevel
-from tsuchi.batches.services import TransitionError
+from tsuchi.batches.models import Batch, BatchState, Notice, SigningLevel
+from tsuchi.batches.packages import notices_to_sign
+from tsuchi.batches.services import TransitionError, require
 from tsuchi.core.errors import TsuchiError
 from tsuchi.core.signing.certs import check_certificate
 from tsuchi.core.signing.keys import KeySourceFactory, Pkcs12KeySource
@@ -217,13 +218,8 @@ def _signing_settings(batch: Batch, config: SigningConfiguration) -> SigningSett
 # --- server-side signing -----------------------------------------------------------------------
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise TransitionError(message)
-
-
 def _unsigned_electronic(batch: Batch) -> QuerySet[Notice]:
-    return batch.notices.filter(channel=Channel.ELECTRONIC, signed_sha256="").order_by("sequence")
+    return notices_to_sign(batch)
 
 
 def batch_start_signing(*, batch: Batch, actor: Actor) -> Batch:
@@ -233,18 +229,18 @@ def batch_start_signing(*, batch: Batch, actor: Actor) -> Batch:
     time-stamping authority that is not configured, items are unresolved or a run is going on.
     """
     config = signing_configuration()
-    _require(config is not None, _("Server-side signing is not configured on this server."))
-    assert config is not None  # noqa: S101  (for the type checker; _require raised otherwise)
-    _require(
+    require(config is not None, _("Server-side signing is not configured on this server."))
+    assert config is not None  # noqa: S101  (for the type checker; require raised otherwise)
+    require(
         actor.user is not None and user_can(actor.user, "prepare", batch.department_id),
         _("You do not have permission to do this in this department."),
     )
-    _require(
+    require(
         batch.signing_level == SigningLevel.B_B or bool(config.tsa_url),
         _("Signature level %(level)s needs a time-stamping authority (TSUCHI_TSA_URL).")
         % {"level": batch.signing_level},
     )
-    _require(bool(config.trust_roots), _("No trust roots are configured (TSUCHI_TRUST_ROOTS)."))
+    require(bool(config.trust_roots), _("No trust roots are configured (TSUCHI_TRUST_ROOTS)."))
     try:
         with config.key_source_factory()() as key_source:
             check_certificate(key_source.signing_cert)
@@ -258,12 +254,12 @@ def batch_start_signing(*, batch: Batch, actor: Actor) -> Batch:
 @transaction.atomic
 def _queue_signing(*, batch: Batch, actor: Actor, config: SigningConfiguration) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
-    _require(batch.state == BatchState.REVIEW, _("Only a batch in review can be signed."))
+    require(batch.state == BatchState.REVIEW, _("Only a batch in review can be signed."))
     unresolved = services.batch_unresolved_count(batch)
-    _require(unresolved == 0, _("%(count)d notices still need review.") % {"count": unresolved})
-    _require(not signing_in_progress(batch), _("Signing is already running for this batch."))
+    require(unresolved == 0, _("%(count)d notices still need review.") % {"count": unresolved})
+    require(not signing_in_progress(batch), _("Signing is already running for this batch."))
     total = _unsigned_electronic(batch).count()
-    _require(total > 0, _("Every electronic notice is already signed."))
+    require(total > 0, _("Every electronic notice is already signed."))
     batch.signing_progress = {
         "state": "queued",
         "done": 0,
@@ -533,7 +529,7 @@ def batch_import_signed_package(
     Raises :class:`TransitionError` when the batch is not in review.
     """
     limits = limits or PackageLimits()
-    _require(batch.state == BatchState.REVIEW, _("Signed notices can only be added in review."))
+    require(batch.state == BatchState.REVIEW, _("Signed notices can only be added in review."))
     problems: list[tuple[str, str]] = []
     roots_paths = trust_root_paths()
     if not roots_paths:
@@ -701,7 +697,7 @@ def _attach_all(
     token_id: int | None,
 ) -> PackageOutcome:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
-    _require(batch.state == BatchState.REVIEW, _("Signed notices can only be added in review."))
+    require(batch.state == BatchState.REVIEW, _("Signed notices can only be added in review."))
     for info, notice in matched.values():
         with archive.open(info) as member:
             services.notice_attach_signed(notice=notice, signed=member.read(), actor=actor)

@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:batch_id>/copy/", views.batch_copy, name="copy"),
     path("<int:batch_id>/sign/", signing_views.batch_sign, name="sign"),
     path(
+        "<int:batch_id>/notices-to-sign.zip",
+        signing_views.batch_signing_package,
+        name="signing_package",
+    ),
+    path(
         "<int:batch_id>/signing.json",
         signing_views.batch_signing_progress,
         name="signing_progress",

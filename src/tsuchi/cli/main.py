@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "tsuchi.cli.sign",
     "tsuchi.cli.verify",
     "tsuchi.cli.upload",
+    "tsuchi.cli.download",
     "tsuchi.cli.server",
 )
 

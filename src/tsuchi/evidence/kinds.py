@@ -18,6 +18,7 @@ EVENT_LABELS = {
     "batch.sending_started": _("Sending started"),
     "batch.done": _("Batch completed"),
     "batch.cancelled": _("Batch cancelled"),
+    "batch.signing_package_downloaded": _("Notices downloaded for signing on a terminal"),
     "notice.ready": _("Ready to send"),
     "notice.sending": _("Sending"),
     "notice.sent": _("Sent"),

@@ -17,6 +17,7 @@ from django.db import transaction
 from tsuchi.accounts.models import Department, Membership, Municipality, Role
 from tsuchi.batches import services
 from tsuchi.batches.preparation import batch_upload_and_prepare
+from tsuchi.batches.signing import ensure_demo_signing_key
 from tsuchi.evidence.services import Actor
 
 DEMO_USERS = [
@@ -36,6 +37,8 @@ class Command(BaseCommand):
             department = self._department()
             logins = self._users(department, logins_file)
         self._batch(department)
+        # Server-side signing in the demo uses a generated, throwaway certificate chain.
+        ensure_demo_signing_key(Path(settings.VAR_DIR))
         self.stdout.write(f"\nDemo logins (also in {logins_file}):")
         for username, password, role in logins:
             self.stdout.write(f"  {role:<9} {username:<15} {password}")
