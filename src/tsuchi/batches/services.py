@@ -280,7 +280,9 @@ def notice_attach_signed(*, notice: Notice, signed: bytes, actor: Actor) -> Noti
     Callers verify the signature first (tsuchi.core.signing.verify); nothing may change a
     notice's signed PDF once the batch has been signed off.
     """
-    notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
+    notice = (
+        Notice.objects.select_for_update(of=("self",)).select_related("batch").get(pk=notice.pk)
+    )
     require_permission(actor, "prepare", notice.batch)
     require(
         notice.batch.state == BatchState.REVIEW,
@@ -325,7 +327,11 @@ def notice_review(
     ``field`` was wrong and is replaced by ``value`` (the notice itself, the legal document,
     never changes); once no difference is left the notice counts as accepted.
     """
-    notice = Notice.objects.select_for_update().select_related("batch", "record").get(pk=notice.pk)
+    notice = (
+        Notice.objects.select_for_update(of=("self",))
+        .select_related("batch", "record")
+        .get(pk=notice.pk)
+    )
     require_permission(actor, "prepare", notice.batch)
     require(notice.batch.state == BatchState.REVIEW, _("The batch is not in review."))
     require(decision in REVIEW_DECISIONS, _("Unknown decision."))
@@ -368,7 +374,11 @@ def notice_review(
 @transaction.atomic
 def record_acknowledge(*, record: ApplicationRecord, actor: Actor) -> ApplicationRecord:
     """Confirm that an application record rightly has no notice in this batch."""
-    record = ApplicationRecord.objects.select_for_update().select_related("batch").get(pk=record.pk)
+    record = (
+        ApplicationRecord.objects.select_for_update(of=("self",))
+        .select_related("batch")
+        .get(pk=record.pk)
+    )
     require_permission(actor, "prepare", record.batch)
     require(record.batch.state == BatchState.REVIEW, _("The batch is not in review."))
     record.acknowledged = True
@@ -547,7 +557,9 @@ def _notice_set_status(
 def notice_mark_sending(*, notice: Notice, actor: Actor) -> Notice:
     """ready → sending. Refused unless the batch is sending (signed and approved) and the
     notice itself is electronic and signed."""
-    notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
+    notice = (
+        Notice.objects.select_for_update(of=("self",)).select_related("batch").get(pk=notice.pk)
+    )
     require(
         notice.batch.state == BatchState.SENDING,
         _("Nothing is sent before the batch is signed and approved."),
@@ -582,7 +594,9 @@ def notice_mark_opened(*, notice: Notice, actor: Actor) -> Notice:
 @transaction.atomic
 def notice_move_to_paper(*, notice: Notice, reason: str, actor: Actor) -> Notice:
     """Fall back to paper delivery for one notice."""
-    notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
+    notice = (
+        Notice.objects.select_for_update(of=("self",)).select_related("batch").get(pk=notice.pk)
+    )
     require_permission(actor, "prepare", notice.batch)
     if notice.status == NoticeStatus.PENDING:
         notice.channel = Channel.PAPER
@@ -602,6 +616,8 @@ def notice_move_to_paper(*, notice: Notice, reason: str, actor: Actor) -> Notice
 @transaction.atomic
 def notice_withdraw(*, notice: Notice, reason: str, actor: Actor) -> Notice:
     """Withdraw a notice (it will not be sent, and can no longer be opened)."""
-    notice = Notice.objects.select_for_update().select_related("batch").get(pk=notice.pk)
+    notice = (
+        Notice.objects.select_for_update(of=("self",)).select_related("batch").get(pk=notice.pk)
+    )
     require_permission(actor, "prepare", notice.batch)
     return _notice_set_status(notice, NoticeStatus.WITHDRAWN, actor=actor, data={"reason": reason})
