@@ -303,3 +303,39 @@ def test_the_designer_page_renders_a_shipped_start_and_the_sample(logged_in, dep
     body = response.content.decode()
     assert 'name="f-0-name" id="f-0-name" value="notice_number"' in body
     assert f"samples/batch-{batch.pk}/pages/1.png" in body
+
+
+def test_preview_of_an_unfinished_form_reads_values_and_says_what_is_missing(
+    logged_in, department, batch
+):
+    state = profile_services.empty_state()
+    state["fields"] = [
+        {
+            "name": "notice_number",
+            "label": "通知番号",
+            "rect": "",
+            "page": "1",
+            "pattern": "",
+            "strip_suffix": "",
+            "optional": False,
+            "column": "",
+            "verify": False,
+        },
+        {
+            "name": "child_name",
+            "label": "",
+            "rect": "",
+            "page": "1",
+            "pattern": "",
+            "strip_suffix": "",
+            "optional": False,
+            "column": "",
+            "verify": False,
+        },
+    ]
+    data = as_post(state, sample=f"batch-{batch.pk}", page="1")
+    result = logged_in.post(url("designer_preview", department), data).json()
+    assert result["error"] == ""
+    assert result["warning"] == "profile.name: missing"
+    assert result["values"] == {"notice_number": "保第08-00001号"}
+    assert not NoticeProfile.objects.exists()

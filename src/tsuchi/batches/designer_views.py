@@ -450,6 +450,40 @@ def _profile_from_request(request: HttpRequest) -> tuple[Profile | None, str, st
     return load_profile(toml), toml, ""
 
 
+def _profile_or_draft(request: HttpRequest) -> tuple[Profile | None, str, str]:
+    """(profile, TOML, why it cannot be saved yet): the form's profile, else its draft
+    (profile None when not even a draft can be made; the reason is then the draft's)."""
+    profile, toml, error = _profile_from_request(request)
+    if profile is not None:
+        return profile, toml, ""
+    try:
+        return _draft_profile(profile_services.state_from_post(request.POST)), "", error
+    except ProfileError as exc:
+        return None, "", exc.message
+
+
+def _draft_profile(state: dict[str, Any]) -> Profile:
+    """The profile a half-finished form already describes, for previewing only: placeholders
+    stand in for what extraction does not need (names, CSV columns, the match key), and fields
+    without a label or rectangle yet are left out. Raises :class:`ProfileError` otherwise."""
+    draft = {**state, "extras": [], "consent_column": "", "email_column": "", "phone_column": ""}
+    draft["fields"] = [
+        {**row, "column": row["column"] or row["name"]}
+        for row in state["fields"]
+        if row["label"] or row["rect"]
+    ]
+    if not draft["fields"]:
+        raise ProfileError(_("Add a field and give it a label or a rectangle."))
+    names = [row["name"] for row in draft["fields"]]
+    draft["name"] = state["name"] or "draft"
+    draft["notice_type"] = state["notice_type"] or "draft"
+    if draft["match_key"] not in names:
+        draft["match_key"] = names[0]
+    if draft["filename_field"] not in names:
+        draft["filename_field"] = ""
+    return load_profile(profile_services.toml_from_state(draft))
+
+
 @login_required
 @require_POST
 def designer_preview(request: HttpRequest, department_id: int) -> JsonResponse:
@@ -457,14 +491,21 @@ def designer_preview(request: HttpRequest, department_id: int) -> JsonResponse:
     problems found there, and (for samples up to :data:`COUNT_PAGE_LIMIT` pages) how many
     notices the split rule makes."""
     department = _department(request, department_id)
-    profile, toml, error = _profile_from_request(request)
+    profile, toml, warning = _profile_or_draft(request)
     if profile is None:
-        return JsonResponse({"error": error})
+        return JsonResponse({"error": warning, "warning": ""})
     try:
         page = max(1, int(request.POST.get("page", "1")))
     except ValueError:
         page = 1
-    result: dict[str, Any] = {"error": "", "toml": toml, "values": {}, "problems": []}
+    # ``warning``: the form is not complete enough to save; the preview still reads what it can.
+    result: dict[str, Any] = {
+        "error": "",
+        "warning": warning,
+        "toml": toml,
+        "values": {},
+        "problems": [],
+    }
     sample = request.POST.get("sample", "")
     if not sample:
         return JsonResponse(result)
@@ -496,12 +537,12 @@ def designer_test(request: HttpRequest, department_id: int) -> JsonResponse:
     """Split and extract the sample's first :data:`TEST_PAGE_LIMIT` pages with the current
     form: per field, how many notices yielded a value and where it failed."""
     department = _department(request, department_id)
-    profile, _toml, error = _profile_from_request(request)
+    profile, _toml, warning = _profile_or_draft(request)
     if profile is None:
-        return JsonResponse({"error": error})
+        return JsonResponse({"error": warning})
     with _sample_path(request, department, request.POST.get("sample", "")) as path:
         try:
-            return JsonResponse(test_profile(path, profile))
+            return JsonResponse({**test_profile(path, profile), "warning": warning})
         except TsuchiError as exc:
             return JsonResponse({"error": str(exc)})
 

@@ -46,6 +46,12 @@
     errorBox.hidden = !message;
   }
 
+  var warningBox = document.getElementById("designer-warning");
+  function showWarning(message) {
+    warningBox.textContent = message ? strings.notReady + ": " + message : "";
+    warningBox.hidden = !message;
+  }
+
   /* ---- page and text boxes ---- */
 
   function loadPage(number) {
@@ -242,6 +248,7 @@
   function preview() {
     post(base + "preview/").then(function (data) {
       showError(data.error);
+      showWarning(data.warning);
       document.getElementById("toml-preview").textContent = data.toml || "";
       if (data.error) return;
       var problems = {};
