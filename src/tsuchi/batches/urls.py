@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:batch_id>/progress.json", views.batch_progress, name="progress"),
     path("<int:batch_id>/upload/", views.batch_upload, name="upload"),
     path("<int:batch_id>/copy/", views.batch_copy, name="copy"),
+    path("<int:batch_id>/paper.pdf", views.batch_print_file, name="print_file"),
+    path("<int:batch_id>/cross-check.csv", views.batch_review_csv, name="review_csv"),
     path("<int:batch_id>/sign/", signing_views.batch_sign, name="sign"),
     path(
         "<int:batch_id>/notices-to-sign.zip",

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tsuchi.accounts.models import Role
 from tsuchi.accounts.selectors import departments_for_user, role_in_department, user_can
-from tsuchi.batches import preparation, selectors, services
+from tsuchi.batches import exports, preparation, selectors, services
 from tsuchi.batches.forms import BatchCreateForm, CopyForm, ReasonForm, UploadForm
 from tsuchi.batches.models import BatchState
 from tsuchi.batches.profiles import profiles_for_department
@@ -183,3 +183,29 @@ def batch_copy(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect("batches:detail", batch_id=batch.pk)
     messages.success(request, _("A new batch was created with the same settings."))
     return redirect("batches:detail", batch_id=copy.pk)
+
+
+@login_required
+def batch_print_file(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The paper notices as one PDF in postal-code order, behind the cover list."""
+    batch = selectors.batch_get_for_user(request.user, batch_id)
+    try:
+        spool, _count = exports.batch_spool_print_file(batch=batch, actor=staff_actor(request))
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect("batches:detail", batch_id=batch.pk)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=f"batch-{batch.pk}-paper.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def batch_review_csv(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The cross-check report as CSV (UTF-8 with BOM)."""
+    batch = selectors.batch_get_for_user(request.user, batch_id)
+    response = HttpResponse(exports.batch_review_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-cross-check.csv"'
+    return response

@@ -71,7 +71,13 @@ from tsuchi.core.records.sort import (
     postal_code_ranges,
 )
 
-__all__ = ["NoticeOutcome", "PrepareResult", "prepare_batch"]
+__all__ = [
+    "NoticeOutcome",
+    "PrepareResult",
+    "assemble_paper_notices",
+    "prepare_batch",
+    "print_cover_lines",
+]
 
 ELECTRONIC_DIR = "electronic"
 PAPER_DIR = "paper"
@@ -625,6 +631,31 @@ def _notice_outcome(
     )
 
 
+def print_cover_lines(title: str, postal_codes: Sequence[str]) -> list[str]:
+    """The cover list of a paper mailing: title, count, and counts per postal-code range
+    (郵便番号仕分け), with notices lacking a readable postal code counted last."""
+    lines = [f"{title} 紙通知 印刷用", f"通数: {len(postal_codes)}"]
+    for lowest, highest, count in postal_code_ranges(postal_codes):
+        if lowest:
+            span = f"{lowest[:3]}-{lowest[3:]}"
+            if highest != lowest:
+                span += f" 〜 {highest[:3]}-{highest[3:]}"
+            lines.append(f"〒{span}: {count}通")
+        else:
+            lines.append(f"郵便番号なし・読めないもの (最後に綴じています): {count}通")
+    return lines
+
+
+def assemble_paper_notices(
+    notices: Sequence[tuple[Path, str, int]], out_path: Path, *, title: str
+) -> Path:
+    """Write one print-ready PDF of separate notice files, given as ``(path, postal code,
+    sequence)``: sorted by postal code (then sequence), behind the cover list."""
+    ordered = order_for_print(notices, lambda n: n[1], lambda n: n[2])
+    lines = print_cover_lines(title, [n[1] for n in ordered])
+    return assemble_print([n[0] for n in ordered], out_path, cover_lines=lines)
+
+
 def _assemble(
     batch_pdf: Path, profile: Profile, ordered: Sequence[NoticeOutcome], work: Path
 ) -> None:
@@ -635,16 +666,7 @@ def _assemble(
     once and takes milliseconds where re-assembling a few thousand split files takes seconds.
     The cover comes from :func:`assemble_print` with no parts. Streams are not recompressed.
     """
-    ranges = postal_code_ranges(o.postal_code for o in ordered)
-    lines = [f"{profile.name} 紙通知 印刷用", f"通数: {len(ordered)}"]
-    for lowest, highest, count in ranges:
-        if lowest:
-            span = f"{lowest[:3]}-{lowest[3:]}"
-            if highest != lowest:
-                span += f" 〜 {highest[:3]}-{highest[3:]}"
-            lines.append(f"〒{span}: {count}通")
-        else:
-            lines.append(f"郵便番号なし・読めないもの (最後に綴じています): {count}通")
+    lines = print_cover_lines(profile.name, [o.postal_code for o in ordered])
     cover = work / (PRINT_FILE + ".cover")
     assemble_print([], cover, cover_lines=lines)
     target = work / PAPER_DIR / PRINT_FILE

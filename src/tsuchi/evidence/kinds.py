@@ -19,6 +19,7 @@ EVENT_LABELS = {
     "batch.done": _("Batch completed"),
     "batch.cancelled": _("Batch cancelled"),
     "batch.signing_package_downloaded": _("Notices downloaded for signing on a terminal"),
+    "batch.print_file_downloaded": _("Print file of the paper notices downloaded"),
     "notice.ready": _("Ready to send"),
     "notice.sending": _("Sending"),
     "notice.sent": _("Sent"),
