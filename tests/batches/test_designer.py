@@ -339,3 +339,15 @@ def test_preview_of_an_unfinished_form_reads_values_and_says_what_is_missing(
     assert result["warning"] == "profile.name: missing"
     assert result["values"] == {"notice_number": "保第08-00001号"}
     assert not NoticeProfile.objects.exists()
+
+
+def test_a_saved_profile_is_deleted_only_from_its_own_department(logged_in, department, preparer):
+    saved = NoticeProfile.objects.create(
+        department=department, name="削除用", toml=shipped_profiles()[0].toml, created_by=preparer
+    )
+    other = make_department()
+    make_staff(other, Role.PREPARER)
+    assert logged_in.post(url("profile_delete", other, saved.pk)).status_code == 404
+    assert logged_in.get(url("profile_delete", department, saved.pk)).status_code == 405
+    assert logged_in.post(url("profile_delete", department, saved.pk)).status_code == 302
+    assert not NoticeProfile.objects.exists()

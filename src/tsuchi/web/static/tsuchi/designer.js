@@ -3,6 +3,11 @@
    No dependencies, no build step. The form works without this script; this only fills it in. */
 (function () {
   "use strict";
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (event) {
+      if (!window.confirm(f.dataset.confirm)) event.preventDefault();
+    });
+  });
   var form = document.getElementById("designer-form");
   if (!form) return;
   var base = form.dataset.base;
@@ -13,6 +18,8 @@
   var image = document.getElementById("page-image");
   var pageInput = document.getElementById("page-number");
   var errorBox = document.getElementById("designer-error");
+  // The save's error stays until the clerk changes something; previews do not clear it.
+  var keepSavedError = !errorBox.hidden;
   var page = { width: 210, height: 297, count: 0, boxes: [] };
   var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   var nextIndex = 0;
@@ -232,6 +239,7 @@
 
   var timer = null;
   function changed() {
+    keepSavedError = false;
     drawFieldRects();
     clearTimeout(timer);
     timer = setTimeout(preview, 350);
@@ -247,7 +255,7 @@
 
   function preview() {
     post(base + "preview/").then(function (data) {
-      showError(data.error);
+      if (data.error || !keepSavedError) showError(data.error);
       showWarning(data.warning);
       document.getElementById("toml-preview").textContent = data.toml || "";
       if (data.error) return;
