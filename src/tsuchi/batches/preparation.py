@@ -136,7 +136,7 @@ def batch_run_preparation(*, batch_id: int) -> None:
 def _prepared_notice(outcome: Any) -> PreparedNotice:
     return PreparedNotice(
         sequence=outcome.sequence,
-        document=outcome.path.read_bytes(),
+        document=outcome.path,
         notice_number=outcome.notice_number,
         first_page=outcome.pages[0],
         page_count=len(outcome.pages),

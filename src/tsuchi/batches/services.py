@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.core.files import File
@@ -174,7 +175,8 @@ class PreparedNotice:
     """One notice as preparation produced it: its PDF, what was extracted and the outcome."""
 
     sequence: int
-    document: bytes
+    document: bytes | Path
+    """The notice's PDF, as bytes or (for large batches, read one at a time) a file."""
     notice_number: str = ""
     first_page: int = 1
     page_count: int = 1
@@ -207,10 +209,15 @@ def _store_prepared(
         for r in records
     }
     for prepared in notices:
+        content = (
+            prepared.document.read_bytes()
+            if isinstance(prepared.document, Path)
+            else prepared.document
+        )
         notice = Notice(
             batch=batch,
             record=by_row.get(prepared.record_row) if prepared.record_row else None,
-            document_sha256=hashlib.sha256(prepared.document).hexdigest(),
+            document_sha256=hashlib.sha256(content).hexdigest(),
             **{
                 name: getattr(prepared, name)
                 for name in (
@@ -232,9 +239,7 @@ def _store_prepared(
                 )
             },
         )
-        notice.document.save(
-            f"{prepared.sequence:05d}.pdf", ContentFile(prepared.document), save=False
-        )
+        notice.document.save(f"{prepared.sequence:05d}.pdf", ContentFile(content), save=False)
         notice.save()
 
 
