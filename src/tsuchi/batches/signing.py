@@ -243,16 +243,19 @@ def batch_start_signing(*, batch: Batch, actor: Actor) -> Batch:
     require(bool(config.trust_roots), _("No trust roots are configured (TSUCHI_TRUST_ROOTS)."))
     try:
         with config.key_source_factory()() as key_source:
-            check_certificate(key_source.signing_cert)
+            # Refuses an expired or unusable certificate; warns when it expires within 30 days.
+            warnings = [p.message for p in check_certificate(key_source.signing_cert)]
     except TsuchiError as exc:
         raise TransitionError(
             _("The signing key cannot be used: %(error)s") % {"error": exc}
         ) from exc
-    return _queue_signing(batch=batch, actor=actor, config=config)
+    return _queue_signing(batch=batch, actor=actor, config=config, warnings=warnings)
 
 
 @transaction.atomic
-def _queue_signing(*, batch: Batch, actor: Actor, config: SigningConfiguration) -> Batch:
+def _queue_signing(
+    *, batch: Batch, actor: Actor, config: SigningConfiguration, warnings: list[str]
+) -> Batch:
     batch = Batch.objects.select_for_update().get(pk=batch.pk)
     require(batch.state == BatchState.REVIEW, _("Only a batch in review can be signed."))
     unresolved = services.batch_unresolved_count(batch)
@@ -266,13 +269,19 @@ def _queue_signing(*, batch: Batch, actor: Actor, config: SigningConfiguration) 
         "total": total,
         "started_by": actor.user.pk if actor.user is not None else None,
         "at": timezone.now().isoformat(),
+        "warnings": warnings,
     }
     batch.save(update_fields=["signing_progress", "updated_at"])
     event_record(
         chain_key=chain_key_for_batch(batch.pk),
         kind="batch.signing_started",
         actor=actor,
-        data={"notices": total, "level": batch.signing_level, "key": config.describe()},
+        data={
+            "notices": total,
+            "level": batch.signing_level,
+            "key": config.describe(),
+            "warnings": warnings,
+        },
     )
     from tsuchi.batches.tasks import sign_batch_task
 

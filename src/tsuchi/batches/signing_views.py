@@ -19,11 +19,13 @@ from tsuchi.batches.views import staff_actor
 def batch_sign(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.batch_get_for_user(request.user, batch_id)
     try:
-        signing.batch_start_signing(batch=batch, actor=staff_actor(request))
+        batch = signing.batch_start_signing(batch=batch, actor=staff_actor(request))
     except TransitionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Signing has started."))
+        for warning in (batch.signing_progress or {}).get("warnings", []):
+            messages.warning(request, warning)
     return redirect("batches:detail", batch_id=batch.pk)
 
 
