@@ -146,3 +146,16 @@ def test_other_department_cannot_see_review_or_page_images(batch, client):
     assert client.get(image).status_code == 404
     decide = reverse("batches:notice_decide", args=[batch.pk, notice.sequence])
     assert client.post(decide, {"decision": "accept"}).status_code == 404
+
+
+def test_problems_are_shown_in_the_clerks_language(batch, preparer, client):
+    notice = _mismatched(batch)
+    notice.extracted = {
+        "_problems": [{"code": "my_number", "message": "the page shows a My Number", "page": 2}]
+    }
+    notice.save(update_fields=["extracted"])
+    client.force_login(preparer)
+    page = client.get(reverse("batches:notice_review", args=[batch.pk, notice.sequence]))
+    text = page.content.decode()
+    assert "the page shows a My Number" not in text  # the core's English is replaced
+    assert "個人番号" in text

@@ -21,6 +21,7 @@ from tsuchi.batches.profiles import ProfileChoice, profile_for_batch
 from tsuchi.batches.services import PreparedNotice, PreparedRecord, TransitionError
 from tsuchi.core.documents.pdf import open_batch
 from tsuchi.core.errors import TsuchiError
+from tsuchi.core.prepare import prepare_batch, problem_as_dict
 from tsuchi.core.records import read_records
 from tsuchi.evidence.services import Actor
 
@@ -95,8 +96,6 @@ def _record_progress(batch_id: int, done: int, total: int) -> None:
 
 def batch_run_preparation(*, batch_id: int) -> None:
     """Run the core preparation for a batch in state ``preparing`` and store the outcome."""
-    from tsuchi.core.prepare import prepare_batch
-
     batch = Batch.objects.get(pk=batch_id)
     if batch.state != BatchState.PREPARING:
         logger.warning("batch %s is not preparing; task skipped", batch_id)
@@ -153,7 +152,7 @@ def _prepared_notice(outcome: Any) -> PreparedNotice:
         differences=[dict(d) for d in outcome.differences],
         extracted={
             **dict(outcome.fields),
-            "_problems": [p.message for p in outcome.problems],
+            "_problems": [problem_as_dict(p) for p in outcome.problems],
             "_suggestion_row": outcome.suggestion_row,
         },
     )
@@ -164,9 +163,5 @@ def _report(result: Any) -> dict[str, Any]:
         "counts": dict(result.counts),
         "needs_review": result.needs_review,
         "records_without_notice": list(result.records_without_notice),
-        "summary": result.records.summary(),
-        "problems": [
-            {"code": p.code, "message": p.message, "where": str(p.location)}
-            for p in result.problems
-        ][:500],
+        "problems": [problem_as_dict(p) for p in result.problems][:1000],
     }

@@ -17,6 +17,7 @@ from tsuchi.accounts.selectors import user_can
 from tsuchi.batches import selectors, services
 from tsuchi.batches.forms import ReviewDecisionForm
 from tsuchi.batches.models import Reconciliation
+from tsuchi.batches.problem_text import problem_summary, problem_text
 from tsuchi.batches.profiles import profile_for_batch
 from tsuchi.batches.services import UNRESOLVED, TransitionError
 from tsuchi.batches.views import staff_actor
@@ -51,6 +52,7 @@ def review(request: HttpRequest, batch_id: int) -> HttpResponse:
             "unresolved": services.batch_unresolved_count(batch),
             "orphans": batch.records.filter(notice__isnull=True).order_by("row_number"),
             "report": batch.prepare_report or {},
+            "summary": problem_summary((batch.prepare_report or {}).get("problems", [])),
             "can_prepare": user_can(request.user, "prepare", batch.department_id),
         },
     )
@@ -89,7 +91,7 @@ def notice_review(request: HttpRequest, batch_id: int, sequence: int) -> HttpRes
             "differing": differing,
             "record_fields": _record_fields(batch, notice.record),
             "extracted": {k: v for k, v in notice.extracted.items() if not k.startswith("_")},
-            "problems": notice.extracted.get("_problems", []),
+            "problems": [problem_text(p) for p in notice.extracted.get("_problems", [])],
             "pages": range(1, notice.page_count + 1),
             "can_prepare": user_can(request.user, "prepare", batch.department_id),
             "needs_decision": notice.reconciliation in UNRESOLVED,

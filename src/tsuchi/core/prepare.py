@@ -77,6 +77,7 @@ __all__ = [
     "assemble_paper_notices",
     "prepare_batch",
     "print_cover_lines",
+    "problem_as_dict",
 ]
 
 ELECTRONIC_DIR = "electronic"
@@ -765,7 +766,8 @@ def _describe(problem: Problem) -> str:
     return prefix + problem.message
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
+def problem_as_dict(problem: Problem) -> dict[str, Any]:
+    """A problem as JSON-ready data: code, message, severity, page, row, column."""
     location = problem.location
     return {
         "code": problem.code,
@@ -856,7 +858,7 @@ def _write_reports(
             "suggestion_row": n.suggestion_row,
             "channel": n.channel,
             "channel_reason": n.channel_reason,
-            "problems": [_problem_json(p) for p in n.problems],
+            "problems": [problem_as_dict(p) for p in n.problems],
         }
         for n in result.notices
     )
@@ -866,11 +868,11 @@ def _write_reports(
             "key": _record_key(result.records, pair.record_row),
             "outcome": pair.outcome.value,
             "suggested_notice": pair.suggestion.notice_sequence if pair.suggestion else None,
-            "problems": [_problem_json(p) for p in pair.problems],
+            "problems": [problem_as_dict(p) for p in pair.problems],
         }
         for pair in record_pairs
     )
-    problems = (_problem_json(p) for p in result.records.problems)
+    problems = (problem_as_dict(p) for p in result.records.problems)
     partial = work / (REPORT_JSON + ".part")
     # Written item by item: building the whole document first would hold every notice twice.
     with partial.open("w", encoding="utf-8") as file:
