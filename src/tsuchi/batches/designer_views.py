@@ -17,8 +17,6 @@ import csv
 import io
 import re
 import secrets
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from tsuchi.accounts.selectors import departments_for_user, user_can
 from tsuchi.batches import profile_services, selectors
 from tsuchi.batches.models import NoticeProfile
 from tsuchi.batches.profiles import shipped_profiles
+from tsuchi.batches.storage import local_path
 from tsuchi.core.documents.extract import Extraction, extract_fields
 from tsuchi.core.documents.pdf import open_batch, open_pdfium
 from tsuchi.core.documents.render import TextBox, page_text_boxes, render_page_png
@@ -133,20 +132,7 @@ def _sample_path(request: HttpRequest, department: Department, sample: str) -> I
         storage, name = default_storage, info["name"]
     else:
         raise Http404
-    try:
-        local = storage.path(name)
-    except NotImplementedError:
-        local = None
-    if local is not None:
-        if not Path(local).exists():
-            raise Http404
-        yield Path(local)
-        return
-    # Object storage: the PDF libraries need a file, so copy it for the request's duration.
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "sample.pdf"
-        with storage.open(name, "rb") as source, path.open("wb") as target:
-            shutil.copyfileobj(source, target)
+    with local_path(storage, name) as path:
         yield path
 
 

@@ -3,9 +3,6 @@ as its rendered page beside its application record, the differing fields highlig
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +17,7 @@ from tsuchi.batches.models import Reconciliation
 from tsuchi.batches.problem_text import problem_summary, problem_text
 from tsuchi.batches.profiles import profile_for_batch
 from tsuchi.batches.services import UNRESOLVED, TransitionError
+from tsuchi.batches.storage import local_path
 from tsuchi.batches.views import staff_actor
 from tsuchi.core.documents.render import render_page_png
 from tsuchi.core.errors import TsuchiError
@@ -108,10 +106,7 @@ def notice_page_image(
     notice = selectors.notice_get(batch, sequence)
     if not notice.document or not 1 <= page <= notice.page_count:
         raise Http404
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "notice.pdf"
-        with notice.document.open("rb") as source:
-            path.write_bytes(source.read())
+    with local_path(notice.document.storage, notice.document.name) as path:
         try:
             png = render_page_png(path, page, dpi=110)
         except TsuchiError as exc:
