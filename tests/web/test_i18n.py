@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,11 +22,13 @@ PERCENT = re.compile(r"%\(\w+\)[sdif]")
 BRACE = re.compile(r"\{\w+\}")
 
 
-def _entries() -> list[dict[str, object]]:
+def _entries(text: str | None = None) -> list[dict[str, object]]:
     """The catalogue's live entries (not the header, not obsolete ones) as
     {"msgid", "msgid_plural", "msgstr": [..], "flags": set}."""
     entries = []
-    for block in CATALOGUE.read_text(encoding="utf-8").split("\n\n"):
+    if text is None:
+        text = CATALOGUE.read_text(encoding="utf-8")
+    for block in text.split("\n\n"):
         fields: dict[str, str] = {}
         flags: set[str] = set()
         key = None
@@ -86,6 +90,32 @@ def test_translations_keep_every_placeholder():
             if wanted - found:
                 lost[entry["msgid"]] = wanted - found
     assert lost == {}
+
+
+def test_catalogue_holds_every_string_of_the_source(tmp_path):
+    """makemessages over a copy of the source finds no string the catalogue lacks (and none it
+    holds that the source dropped): run makemessages and translate when this fails."""
+    package = Path(__file__).parents[2] / "src/tsuchi"
+    copy = tmp_path / "tsuchi"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "core"))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "ja",
+            "-v0",
+            "--settings=tsuchi.web.settings",
+        ],
+        cwd=copy,
+        check=True,
+    )
+    fresh = (copy / "locale/ja/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    extracted = {e["msgid"] for e in _entries(fresh)}
+    assert extracted - {e["msgid"] for e in ENTRIES} == set(), "run makemessages, then translate"
+    assert {e["msgid"] for e in ENTRIES} - extracted == set(), "run makemessages"
 
 
 @pytest.fixture(scope="module")
