@@ -4,10 +4,15 @@ in the test process."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    # Tests assert the English source text; tests of the Japanese interface opt in with
+    # the ``japanese`` fixture.
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -17,3 +22,12 @@ def _test_settings(settings, tmp_path):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def japanese(settings):
+    """The product's default: Japanese unless a user chose English."""
+    settings.LANGUAGE_CODE = "ja"
+    translation.activate("ja")
+    yield
+    translation.activate("en")

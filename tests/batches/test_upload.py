@@ -87,9 +87,27 @@ def test_viewer_cannot_upload(client, department, preparer, sample):
     assert not batch.batch_pdf
 
 
-def test_interface_is_japanese_unless_english_is_chosen(client, department, preparer):
+def test_interface_is_japanese_unless_english_is_chosen(client, department, preparer, japanese):
     client.force_login(preparer)
     page = client.get(reverse("batches:list"), HTTP_ACCEPT_LANGUAGE="en-US")
     assert page["Content-Language"] == "ja"
     client.cookies["django_language"] = "en"
     assert client.get(reverse("batches:list"))["Content-Language"] == "en"
+
+
+def test_encrypted_pdf_is_refused_in_the_clerks_words(client, department, preparer, sample):
+    import io
+
+    import pikepdf
+
+    buffer = io.BytesIO()
+    with pikepdf.open(sample.batch_pdf) as pdf:
+        pdf.save(buffer, encryption=pikepdf.Encryption(owner="o", user="u"))
+    batch = make_batch(department, preparer)
+    client.force_login(preparer)
+    response = _post(client, batch, buffer.getvalue(), sample.applications_csv.read_bytes())
+    page = response.content.decode()
+    assert "batch.pdf" in page
+    assert "パスワード" in page or "password" in page
+    batch.refresh_from_db()
+    assert batch.state == BatchState.DRAFT

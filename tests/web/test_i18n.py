@@ -129,7 +129,7 @@ def compiled_catalogue():
         trans_real._default = None
 
 
-@pytest.mark.usefixtures("compiled_catalogue")
+@pytest.mark.usefixtures("compiled_catalogue", "japanese")
 def test_login_page_is_japanese_by_default(client):
     page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en")
     text = page.content.decode()
@@ -157,7 +157,7 @@ def staff_client(client, db):
     return client
 
 
-@pytest.mark.usefixtures("compiled_catalogue")
+@pytest.mark.usefixtures("compiled_catalogue", "japanese")
 def test_batch_list_is_japanese_by_default(staff_client):
     text = staff_client.get(reverse("batches:list")).content.decode()
     assert "通知枠" in text

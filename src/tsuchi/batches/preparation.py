@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from tsuchi.batches import services
 from tsuchi.batches.models import Batch, BatchState
+from tsuchi.batches.problem_text import error_text
 from tsuchi.batches.profiles import ProfileChoice, profile_for_batch
 from tsuchi.batches.services import PreparedNotice, PreparedRecord, TransitionError
 from tsuchi.core.documents.pdf import open_batch
@@ -48,9 +49,10 @@ def validate_sources(
     problems = []
     with tempfile.TemporaryDirectory(prefix="tsuchi-upload-") as tmp:
         try:
-            open_batch(_spool(pdf, Path(tmp), "batch.pdf"))
+            # Spooled under the uploaded name, so that errors name the clerk's file.
+            open_batch(_spool(pdf, Path(tmp), Path(pdf.name or "batch.pdf").name))
         except TsuchiError as exc:
-            problems.append(_("Batch PDF %(name)s: %(error)s") % {"name": pdf.name, "error": exc})
+            problems.append(error_text(exc))
         if csv is not None:
             try:
                 read_records(
@@ -61,7 +63,7 @@ def validate_sources(
                     required=(loaded.match.key, *loaded.match.verify),
                 )
             except TsuchiError as exc:
-                problems.append(str(exc))
+                problems.append(error_text(exc))
     return problems
 
 
@@ -125,8 +127,9 @@ def batch_run_preparation(*, batch_id: int) -> None:
         logger.info("batch %s prepared: %s notices", batch_id, len(result.notices))
     except (TsuchiError, TransitionError) as exc:
         logger.info("batch %s preparation refused: %s", batch_id, type(exc).__name__)
+        message = error_text(exc) if isinstance(exc, TsuchiError) else str(exc)
         services.batch_finish_preparation(
-            batch=batch, report={"error": str(exc)}, actor=Actor.system(), failed=True
+            batch=batch, report={"error": message}, actor=Actor.system(), failed=True
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from tsuchi.core.errors import TsuchiError
+
 PROBLEM_TEXT = {
     "no_text": gettext_lazy("The page has no text (a scanned or blank page?)."),
     "gaiji": gettext_lazy("The page uses private characters (外字) that cannot be read."),
@@ -74,3 +76,31 @@ def problem_summary(problems: Iterable[Mapping[str, Any]]) -> list[str]:
             % {"count": count, "problem": label}
         )
     return lines
+
+
+ERROR_TEXT = {
+    "pdf_encrypted": gettext_lazy(
+        "The PDF is protected by a password. Export it again from the core system without one."
+    ),
+    "pdf_damaged": gettext_lazy("The file is damaged or is not a PDF."),
+    "pdf_no_pages": gettext_lazy("The PDF has no pages."),
+    "file_empty": gettext_lazy("The file is empty."),
+    "file_unreadable": gettext_lazy("The file cannot be read."),
+    "csv_encoding": gettext_lazy(
+        "The CSV's character encoding cannot be read; save it as UTF-8 or Shift_JIS (CP932)."
+    ),
+    "csv_bad_line": gettext_lazy("A line of the CSV cannot be read."),
+    "csv_duplicate_column": gettext_lazy("A column name appears twice in the CSV header."),
+    "csv_missing_column": gettext_lazy("A column the profile needs is missing from the CSV."),
+}
+
+
+def error_text(error: TsuchiError) -> str:
+    """A core error as a sentence for the clerk: file, line, column, and what is wrong."""
+    text = ERROR_TEXT.get(error.code)
+    if text is None:
+        return str(error)
+    location = error.location
+    where = _where({"row": location.row, "column": location.column, "page": location.page})
+    parts = [part for part in (location.file, where) if part]
+    return f"{'、'.join(parts)}: {text}" if parts else str(text)

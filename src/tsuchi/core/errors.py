@@ -39,10 +39,12 @@ class Location:
 class TsuchiError(Exception):
     """Base of every error raised by :mod:`tsuchi.core`."""
 
-    def __init__(self, message: str, *, location: Location | None = None) -> None:
+    def __init__(self, message: str, *, location: Location | None = None, code: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.location = location or Location()
+        self.code = code
+        """Stable kind of the error (``pdf_encrypted``), for callers that word it themselves."""
 
     def __str__(self) -> str:
         where = str(self.location)

@@ -62,10 +62,10 @@ def open_pdfium(path: Path) -> Iterator[pdfium.PdfDocument]:
         reason = _pdfium_reason(str(exc))
         if reason.startswith("the file is damaged") and _has_no_pages(path):
             reason = "the PDF has no pages"
-        raise PdfError(reason, location=location) from exc
+        raise PdfError(reason, location=location, code=_REASON_CODES[reason]) from exc
     try:
         if len(document) == 0:
-            raise PdfError("the PDF has no pages", location=location)
+            raise PdfError("the PDF has no pages", location=location, code="pdf_no_pages")
         yield document
     finally:
         document.close()
@@ -75,9 +75,19 @@ def _check_file(path: Path, location: Location) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise PdfError("the file cannot be read", location=location) from exc
+        raise PdfError(
+            "the file cannot be read", location=location, code="file_unreadable"
+        ) from exc
     if size == 0:
-        raise PdfError("the file is empty", location=location)
+        raise PdfError("the file is empty", location=location, code="file_empty")
+
+
+_REASON_CODES = {
+    "the PDF has no pages": "pdf_no_pages",
+    "the PDF is protected by a password": "pdf_encrypted",
+    "the file cannot be read": "file_unreadable",
+    "the file is damaged or not a PDF": "pdf_damaged",
+}
 
 
 def _has_no_pages(path: Path) -> bool:

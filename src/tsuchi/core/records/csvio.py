@@ -156,11 +156,13 @@ def _decode(data: bytes, filename: str) -> tuple[str, str]:
             raise CsvError(
                 f"The file starts as UTF-8 but line {line} is not valid UTF-8.",
                 location=Location(file=filename, row=line),
+                code="csv_encoding",
             ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise CsvError(
             "The file is UTF-16; save it as UTF-8 or Shift_JIS (CP932) CSV.",
             location=Location(file=filename),
+            code="csv_encoding",
         )
     try:
         return data.decode("utf-8"), "utf-8"
@@ -174,6 +176,7 @@ def _decode(data: bytes, filename: str) -> tuple[str, str]:
             f"The file is neither UTF-8 nor Shift_JIS (CP932): line {line} cannot be read "
             "in either encoding.",
             location=Location(file=filename, row=line),
+            code="csv_encoding",
         ) from None
 
 
@@ -203,7 +206,9 @@ def read_records(
             data = source.read_bytes()
         except OSError as exc:
             raise CsvError(
-                f"The file cannot be read ({exc.strerror}).", location=Location(file=filename)
+                f"The file cannot be read ({exc.strerror}).",
+                location=Location(file=filename),
+                code="file_unreadable",
             ) from None
     text, encoding = _decode(data, filename)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -211,10 +216,16 @@ def read_records(
         raw_header = next(reader, None)
     except csv.Error as exc:
         raise CsvError(
-            f"The header cannot be read: {exc}", location=Location(filename, row=1)
+            f"The header cannot be read: {exc}",
+            location=Location(filename, row=1),
+            code="csv_bad_line",
         ) from None
     if raw_header is None or not any(cell.strip() for cell in raw_header):
-        raise CsvError("The file is empty (no header row).", location=Location(filename, row=1))
+        raise CsvError(
+            "The file is empty (no header row).",
+            location=Location(filename, row=1),
+            code="file_empty",
+        )
     header = tuple(cell.strip() for cell in raw_header)
 
     for name, count in Counter(header).items():
@@ -222,6 +233,7 @@ def read_records(
             raise CsvError(
                 f"The column {name!r} appears {count} times in the header.",
                 location=Location(filename, row=1, column=name),
+                code="csv_duplicate_column",
             )
     for logical in {key, *required}:
         column = columns.get(logical)
@@ -234,6 +246,7 @@ def read_records(
             raise CsvError(
                 f"The required column {column!r} is missing from the header.",
                 location=Location(filename, row=1, column=column),
+                code="csv_missing_column",
             )
     mapped = {logical: column for logical, column in columns.items() if column in header}
 
@@ -274,6 +287,7 @@ def read_records(
         raise CsvError(
             f"Line {reader.line_num} cannot be read as CSV: {exc}",
             location=Location(filename, row=reader.line_num),
+            code="csv_bad_line",
         ) from None
 
     for record in records:
