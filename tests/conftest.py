@@ -31,3 +31,27 @@ def japanese(settings):
     translation.activate("ja")
     yield
     translation.activate("en")
+
+
+# A department with one member of each role that most workflow tests need.
+@pytest.fixture
+def department(db):
+    from tests.builders import make_department
+
+    return make_department()
+
+
+@pytest.fixture
+def preparer(department):
+    from tests.builders import make_staff
+    from tsuchi.accounts.models import Role
+
+    return make_staff(department, Role.PREPARER)
+
+
+@pytest.fixture
+def approver(department):
+    from tests.builders import make_staff
+    from tsuchi.accounts.models import Role
+
+    return make_staff(department, Role.APPROVER)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import configure_server_key, prepared_pdf_notices
-from tests.builders import batch_in_review, make_department, make_staff
+from tests.builders import batch_in_review
 from tests.core.signing.conftest import crl_server_url, pki_dir, test_pki  # noqa: F401
-from tsuchi.accounts.models import Role
 from tsuchi.api.services import api_token_create
 from tsuchi.core.samples.pki import make_test_pki
 
@@ -17,16 +16,6 @@ from tsuchi.core.samples.pki import make_test_pki
 def foreign_pki(tmp_path_factory):
     """Another PKI whose office certificate nobody trusts."""
     return make_test_pki(tmp_path_factory.mktemp("foreign-pki"))
-
-
-@pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
 
 
 @pytest.fixture

@@ -30,16 +30,6 @@ def sample(tmp_path_factory):
 
 
 @pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
-
-
-@pytest.fixture
 def batch(department, preparer, sample):
     batch = make_batch(department, preparer)
     return services.batch_attach_sources(

@@ -6,21 +6,11 @@ import pytest
 from django.urls import reverse
 
 from tests.api.helpers import prepared_pdf_notices
-from tests.builders import batch_in_review, make_department, make_staff
+from tests.builders import batch_in_review, make_staff
 from tsuchi.accounts.models import Role
 from tsuchi.evidence.models import Event
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
 
 
 @pytest.fixture

@@ -27,16 +27,6 @@ DIFFERENCE = {
 
 
 @pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
-
-
-@pytest.fixture
 def batch(department, preparer):
     notices = prepared_notices(3)
     notices[1] = dataclasses.replace(

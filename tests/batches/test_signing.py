@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tests.api.helpers import configure_server_key, prepared_pdf_notices
-from tests.builders import batch_in_review, make_department, make_staff
+from tests.builders import batch_in_review, make_staff
 from tests.core.signing.conftest import (  # noqa: F401
     crl_server_url,
     pdfsig,
@@ -28,16 +28,6 @@ from tsuchi.evidence.models import Event
 from tsuchi.evidence.services import Actor, chain_key_for_batch, chain_verify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
 
 
 @pytest.fixture

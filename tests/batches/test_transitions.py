@@ -5,7 +5,6 @@ from tests.builders import (
     batch_in_review,
     batch_signed,
     make_batch,
-    make_department,
     make_staff,
 )
 from tsuchi.accounts.models import Role
@@ -16,21 +15,6 @@ from tsuchi.evidence.models import Event
 from tsuchi.evidence.services import Actor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
-
-
-@pytest.fixture
-def approver(department):
-    return make_staff(department, Role.APPROVER)
 
 
 def test_full_workflow_reaches_sent_with_an_event_per_step(department, preparer, approver):

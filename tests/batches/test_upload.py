@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.builders import make_batch, make_department, make_staff
+from tests.builders import make_batch, make_staff
 from tsuchi.accounts.models import Role
 from tsuchi.batches.models import BatchState, Reconciliation
 from tsuchi.core.samples import generate
@@ -16,16 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("sample"), count=24, seed=3)
-
-
-@pytest.fixture
-def department():
-    return make_department()
-
-
-@pytest.fixture
-def preparer(department):
-    return make_staff(department, Role.PREPARER)
 
 
 def _post(client, batch, pdf: bytes, csv: bytes | None, profile="nursery"):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tsuchi.batches import packages, selectors, signing
 from tsuchi.batches.services import TransitionError
-from tsuchi.batches.views import staff_actor
+from tsuchi.batches.views import spooled_download, staff_actor
 
 
 @login_required
@@ -47,15 +47,10 @@ def batch_signing_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
 @login_required
 def batch_signing_package(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The zip of notices to sign on a staff terminal (with its IC card)."""
-    batch = selectors.batch_get_for_user(request.user, batch_id)
-    try:
-        spool, _count = packages.spool_signing_package(batch=batch, actor=staff_actor(request))
-    except TransitionError as exc:
-        messages.error(request, str(exc))
-        return redirect("batches:detail", batch_id=batch.pk)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=f"batch-{batch.pk}-to-sign.zip",
-        content_type="application/zip",
+    return spooled_download(
+        request,
+        batch_id,
+        packages.spool_signing_package,
+        "batch-{batch}-to-sign.zip",
+        "application/zip",
     )

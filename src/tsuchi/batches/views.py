@@ -3,6 +3,9 @@ writes through services; views only translate HTTP to those calls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -185,20 +188,34 @@ def batch_copy(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect("batches:detail", batch_id=copy.pk)
 
 
-@login_required
-def batch_print_file(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """The paper notices as one PDF in postal-code order, behind the cover list."""
+def spooled_download(
+    request: HttpRequest, batch_id: int, spool: Callable[..., Any], filename: str, content_type: str
+) -> HttpResponse:
+    """Stream a file a service writes for a batch (it records its own event); when the service
+    refuses, say why on the batch page."""
     batch = selectors.batch_get_for_user(request.user, batch_id)
     try:
-        spool, _count = exports.batch_spool_print_file(batch=batch, actor=staff_actor(request))
+        file, _count = spool(batch=batch, actor=staff_actor(request))
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect("batches:detail", batch_id=batch.pk)
     return FileResponse(
-        spool,
+        file,
         as_attachment=True,
-        filename=f"batch-{batch.pk}-paper.pdf",
-        content_type="application/pdf",
+        filename=filename.format(batch=batch.pk),
+        content_type=content_type,
+    )
+
+
+@login_required
+def batch_print_file(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The paper notices as one PDF in postal-code order, behind the cover list."""
+    return spooled_download(
+        request,
+        batch_id,
+        exports.batch_spool_print_file,
+        "batch-{batch}-paper.pdf",
+        "application/pdf",
     )
 
 
