@@ -17,6 +17,7 @@ class BatchCreateForm(forms.ModelForm):
             "retrieval_deadline",
             "identity_check",
             "signing_level",
+            "visible_stamp",
             "sender_name",
             "reply_to",
             "email_subject",

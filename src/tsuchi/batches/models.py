@@ -83,6 +83,14 @@ class Batch(models.Model):
     signing_level = models.CharField(
         _("signature level"), max_length=8, choices=SigningLevel.choices, default=SigningLevel.B_B
     )
+    visible_stamp = models.BooleanField(
+        _("visible signature stamp"),
+        default=False,
+        help_text=_(
+            "Draw the office name, the date and a QR code of the public verification page on "
+            "the first page of each notice."
+        ),
+    )
 
     batch_pdf = models.FileField(_("batch PDF"), upload_to=batch_upload_path, blank=True)
     records_csv = models.FileField(
@@ -202,6 +210,14 @@ class Notice(models.Model):
     signed_document = models.FileField(_("signed PDF"), upload_to=notice_upload_path, blank=True)
     signed_sha256 = models.CharField(max_length=64, blank=True)
 
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=24,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Printed in the stamp's QR code; lets anyone check the notice is genuine."),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
     )

@@ -23,6 +23,7 @@ from tsuchi.batches.services import (
     require,
     require_permission,
 )
+from tsuchi.batches.stamps import stamp_settings_for, verification_url_for
 from tsuchi.evidence.services import Actor, chain_key_for_batch, event_record
 
 MANIFEST_NAME = "manifest.json"
@@ -54,7 +55,7 @@ def batch_write_signing_package(*, batch: Batch, out: IO[bytes], actor: Actor) -
         batch_unresolved_count(batch) == 0,
         _("Resolve every item of the review before signing."),
     )
-    notices = list(notices_to_sign(batch))
+    notices = list(notices_to_sign(batch).select_related("batch__department"))
     if not notices:
         raise TransitionError(_("Every electronic notice is already signed."))
     manifest = []
@@ -64,12 +65,18 @@ def batch_write_signing_package(*, batch: Batch, out: IO[bytes], actor: Actor) -
             name = package_filename(notice)
             with notice.document.open("rb") as source:
                 archive.writestr(name, source.read())
-            manifest.append(
-                {"file": name, "sequence": notice.sequence, "sha256": notice.document_sha256}
-            )
+            entry = {"file": name, "sequence": notice.sequence, "sha256": notice.document_sha256}
+            url = verification_url_for(notice)
+            if url is not None:
+                entry["verification_url"] = url
+            manifest.append(entry)
         archive.writestr(
             MANIFEST_NAME,
-            json.dumps({"batch": batch.pk, "notices": manifest}, ensure_ascii=False, indent=1),
+            json.dumps(
+                {"batch": batch.pk, "stamp": _stamp_json(batch), "notices": manifest},
+                ensure_ascii=False,
+                indent=1,
+            ),
             compress_type=zipfile.ZIP_DEFLATED,
         )
     event_record(
@@ -79,6 +86,11 @@ def batch_write_signing_package(*, batch: Batch, out: IO[bytes], actor: Actor) -
         data={"notices": len(notices)},
     )
     return len(notices)
+
+
+def _stamp_json(batch: Batch) -> dict[str, str] | None:
+    stamp = stamp_settings_for(batch)
+    return None if stamp is None else {"office_name": stamp.office_name}
 
 
 def spool_signing_package(*, batch: Batch, actor: Actor) -> tuple[IO[bytes], int]:

@@ -4,6 +4,7 @@ in the same transaction; views and tasks call these, never ``save()`` directly."
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,18 @@ COPIED_FIELDS = (
     "identity_check",
     "channels",
     "signing_level",
+    "visible_stamp",
 )
+
+# Crockford's base32 without I, L, O, U: read aloud or typed from a printout without confusion.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_verification_code() -> str:
+    """An unguessable code (80 random bits) for the public verification of one notice,
+    written ``XXXX-XXXX-XXXX-XXXX``."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def require(condition: bool, message: str) -> None:
@@ -216,6 +228,7 @@ def _store_prepared(
         )
         notice = Notice(
             batch=batch,
+            verification_code=new_verification_code(),
             record=by_row.get(prepared.record_row) if prepared.record_row else None,
             document_sha256=hashlib.sha256(content).hexdigest(),
             **{

@@ -34,6 +34,7 @@ from tsuchi.batches import services
 from tsuchi.batches.models import Batch, BatchState, Notice, SigningLevel
 from tsuchi.batches.packages import notices_to_sign
 from tsuchi.batches.services import TransitionError, require
+from tsuchi.batches.stamps import stamp_settings_for, verification_url_for
 from tsuchi.core.errors import TsuchiError
 from tsuchi.core.signing.certs import check_certificate
 from tsuchi.core.signing.keys import KeySourceFactory, Pkcs12KeySource
@@ -197,21 +198,12 @@ def signer_fingerprint(config: SigningConfiguration) -> str:
         return hashlib.sha256(key_source.signing_cert.dump()).hexdigest()
 
 
-def verification_url_for(notice: Notice) -> str | None:
-    """The public verification URL printed in the stamp's QR code.
-
-    Hook for the verification page (a later issue): returns ``None`` until notices carry a
-    verification code, which keeps the signature invisible (the fast path). When it returns a
-    URL, :func:`_signing_settings` must also set a visible stamp.
-    """
-    return None
-
-
 def _signing_settings(batch: Batch, config: SigningConfiguration) -> SigningSettings:
     return SigningSettings(
         level=batch.signing_level,
         tsa_url=config.tsa_url,
         trust_roots=config.trust_roots,
+        stamp=stamp_settings_for(batch),
     )
 
 
@@ -326,7 +318,7 @@ def batch_run_signing(*, batch_id: int) -> None:
         logger.warning("batch %s is not queued for signing; task skipped", batch_id)
         return
     config = signing_configuration()
-    notices = list(_unsigned_electronic(batch))
+    notices = list(_unsigned_electronic(batch).select_related("batch__department"))
     progress.update(state="running", done=0, total=len(notices))
     _store_progress(batch_id, progress)
     failures: dict[int, str] = {}

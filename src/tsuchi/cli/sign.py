@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import functools
 import getpass
+import json
 import os
 import sys
 from pathlib import Path
@@ -20,7 +21,12 @@ from typing import Any
 
 from tsuchi.core.errors import SigningError
 from tsuchi.core.signing.keys import KeySourceFactory, Pkcs12KeySource
-from tsuchi.core.signing.sign import DocumentOutcome, SigningSettings, sign_documents
+from tsuchi.core.signing.sign import (
+    DocumentOutcome,
+    DocumentToSign,
+    SigningSettings,
+    sign_documents,
+)
 from tsuchi.core.signing.stamp import StampSettings
 
 PASSWORD_ENV = "TSUCHI_PKCS12_PASSWORD"  # noqa: S105  (the variable's name, not a secret)
@@ -68,20 +74,54 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+MANIFEST_NAME = "manifest.json"
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The ``manifest.json`` of a package from ``tsuchi download``, or ``{}`` without one."""
+    path = directory / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SigningError(f"{MANIFEST_NAME} cannot be read: {exc}") from exc
+    return manifest
+
+
+def documents_to_sign(directory: Path, manifest: dict[str, Any]) -> list[DocumentToSign]:
+    """Every PDF of the folder, with the verification URL the manifest gives for it."""
+    urls = {
+        entry["file"]: entry.get("verification_url")
+        for entry in manifest.get("notices", [])
+        if isinstance(entry, dict) and "file" in entry
+    }
+    return [
+        DocumentToSign(path, urls.get(path.name))
+        for path in sorted(directory.glob("*"))
+        if path.suffix.lower() == ".pdf"
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     """Sign the directory and print a summary; return the exit code."""
-    if args.stamp and not args.office_name:
+    manifest = read_manifest(args.input)
+    # A package whose batch asks for a visible stamp names the office and each notice's URL.
+    stamp_spec = manifest.get("stamp") or {}
+    office_name = args.office_name or stamp_spec.get("office_name")
+    stamp = args.stamp or bool(stamp_spec)
+    if stamp and not office_name:
         raise SigningError("--stamp needs --office-name")
     settings = SigningSettings(
         level=args.level,
         tsa_url=args.tsa,
         trust_roots=tuple(args.trust),
-        stamp=StampSettings(office_name=args.office_name) if args.stamp else None,
+        stamp=StampSettings(office_name=office_name) if stamp and office_name else None,
         key_usage=frozenset(args.key_usage or ["digital_signature"]),
         bytes_reserved=args.bytes_reserved,
     )
     factory = _key_source_factory(args)
-    documents = sorted(p for p in args.input.glob("*") if p.suffix.lower() == ".pdf")
+    documents = documents_to_sign(args.input, manifest)
     bar = _progress_bar(len(documents))
 
     def progress(outcome: DocumentOutcome) -> None:
@@ -89,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         summary = sign_documents(
-            args.input, args.output, factory, settings, workers=args.workers, progress=progress
+            documents, args.output, factory, settings, workers=args.workers, progress=progress
         )
     finally:
         bar.close()

@@ -155,6 +155,9 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Where residents and third parties reach the portal (the verification page's base URL).
+TSUCHI_PUBLIC_URL = os.environ.get("TSUCHI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 TSUCHI_PROFILES_DIR = Path(os.environ.get("TSUCHI_PROFILES_DIR", BASE_DIR / "profiles"))
 
 # Server-side signing (docs/signing-server.md): a PKCS#12 file or a PKCS#11 token (HSM). No key
@@ -234,5 +237,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TSUCHI_LOG_LEVEL", "INFO")},
-    "loggers": {"pikepdf": {"level": "WARNING"}},
+    "loggers": {"pikepdf": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
