@@ -27,6 +27,8 @@ class BatchCreateForm(forms.ModelForm):
         widgets = {"retrieval_deadline": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, departments, **kwargs):
+        # Labels sit above their fields: no colon after them (not in Japanese either).
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
         if departments.count() == 1:
@@ -46,6 +48,7 @@ class UploadForm(forms.Form):
     profile = forms.ChoiceField(label=_("Notice profile"))
 
     def __init__(self, *args, profiles, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["profile"].choices = [(p.key, p.name) for p in profiles]
 

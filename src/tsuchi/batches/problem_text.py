@@ -60,7 +60,7 @@ def problem_text(problem: Mapping[str, Any]) -> str:
     text = PROBLEM_TEXT.get(problem.get("code", ""))
     sentence = str(text) if text is not None else str(problem.get("message", ""))
     where = _where(problem)
-    return f"{where}: {sentence}" if where else sentence
+    return _("%(where)s: %(text)s") % {"where": where, "text": sentence} if where else sentence
 
 
 def problem_summary(problems: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -103,4 +103,6 @@ def error_text(error: TsuchiError) -> str:
     location = error.location
     where = _where({"row": location.row, "column": location.column, "page": location.page})
     parts = [part for part in (location.file, where) if part]
-    return f"{'、'.join(parts)}: {text}" if parts else str(text)
+    if not parts:
+        return str(text)
+    return _("%(where)s: %(text)s") % {"where": "、".join(parts), "text": text}

@@ -79,13 +79,17 @@ def notice_review(request: HttpRequest, batch_id: int, sequence: int) -> HttpRes
     batch = selectors.batch_get_for_user(request.user, batch_id)
     notice = selectors.notice_get(batch, sequence)
     differing = {d.get("field") for d in notice.differences}
+    labels = _field_labels(batch)
     return render(
         request,
         "batches/notice_review.html",
         {
             "batch": batch,
             "notice": notice,
-            "differences": notice.differences,
+            "differences": [
+                {**d, "label": labels.get(d.get("field"), d.get("field"))}
+                for d in notice.differences
+            ],
             "differing": differing,
             "record_fields": _record_fields(batch, notice.record),
             "extracted": {k: v for k, v in notice.extracted.items() if not k.startswith("_")},
