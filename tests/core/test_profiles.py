@@ -136,3 +136,14 @@ def test_missing_file_is_a_profile_error(tmp_path: Path) -> None:
 def test_shipped_profiles_load_and_roundtrip(name: str) -> None:
     profile = load_profile(PROFILES_DIR / name)
     assert load_profile(dump_profile(profile)) == profile
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(a+)+$", "([^ ]+ )*$", "(\\\\d{2,})+号", "保第" + "\\\\d" * 120],
+)
+def test_patterns_that_could_run_for_ages_are_refused(pattern: str) -> None:
+    text = VALID.replace('pattern = "保第\\\\d{2}-\\\\d{5}号"', f'pattern = "{pattern}"')
+    with pytest.raises(ProfileError) as error:
+        load_profile(text)
+    assert error.value.location.column == "fields.notice_number.pattern"

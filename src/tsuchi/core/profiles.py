@@ -158,6 +158,11 @@ def load_profile(source: str | Path) -> Profile:
     return _Loader(file_name).profile(data)
 
 
+MAX_PATTERN_LENGTH = 200
+"""Longest regular expression a profile may hold."""
+_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
 class _Loader:
     def __init__(self, file_name: str | None) -> None:
         self.file_name = file_name
@@ -205,6 +210,14 @@ class _Loader:
                 re.compile(value)
             except re.error as exc:
                 raise self.error(f"{prefix}.{key}", f"invalid regular expression: {exc}") from exc
+            # Profiles are saved from the browser and run over every page: refuse what could
+            # take exponential time (a repeated group that itself repeats, like "(a+)+").
+            if len(value) > MAX_PATTERN_LENGTH or _NESTED_REPEAT.search(value):
+                raise self.error(
+                    f"{prefix}.{key}",
+                    "regular expression too long or with a repeated group that repeats "
+                    "(it could take very long on some pages); simplify it",
+                )
         return value
 
     def positive_int(self, data: Mapping[str, Any], setting: str, key: str, default: int) -> int:
