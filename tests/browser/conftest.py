@@ -36,6 +36,11 @@ def browser(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # Queries made while Playwright's event loop lived in this thread used their own
+            # connection (Django keys connections by context); close it before teardown.
+            from django.db import connections
+
+            connections.close_all()
 
 
 @pytest.fixture
