@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -210,10 +209,6 @@ def _signing_settings(batch: Batch, config: SigningConfiguration) -> SigningSett
 # --- server-side signing -----------------------------------------------------------------------
 
 
-def _unsigned_electronic(batch: Batch) -> QuerySet[Notice]:
-    return notices_to_sign(batch)
-
-
 def batch_start_signing(*, batch: Batch, actor: Actor) -> Batch:
     """Queue server-side signing of every unsigned electronic notice of a batch in review.
 
@@ -253,7 +248,7 @@ def _queue_signing(
     unresolved = services.batch_unresolved_count(batch)
     require(unresolved == 0, _("%(count)d notices still need review.") % {"count": unresolved})
     require(not signing_in_progress(batch), _("Signing is already running for this batch."))
-    total = _unsigned_electronic(batch).count()
+    total = notices_to_sign(batch).count()
     require(total > 0, _("Every electronic notice is already signed."))
     batch.signing_progress = {
         "state": "queued",
@@ -318,7 +313,7 @@ def batch_run_signing(*, batch_id: int) -> None:
         logger.warning("batch %s is not queued for signing; task skipped", batch_id)
         return
     config = signing_configuration()
-    notices = list(_unsigned_electronic(batch).select_related("batch__department"))
+    notices = list(notices_to_sign(batch).select_related("batch__department"))
     progress.update(state="running", done=0, total=len(notices))
     _store_progress(batch_id, progress)
     failures: dict[int, str] = {}
@@ -702,7 +697,7 @@ def _attach_all(
     for info, notice in matched.values():
         with archive.open(info) as member:
             services.notice_attach_signed(notice=notice, signed=member.read(), actor=actor)
-    unsigned = _unsigned_electronic(batch).count()
+    unsigned = notices_to_sign(batch).count()
     event_record(
         chain_key=chain_key_for_batch(batch.pk),
         kind="batch.signed_package_imported",
